@@ -1,0 +1,65 @@
+"""Exception types raised by lbp-headache.
+
+Every error derives from :class:`ModelError` and also from the matching
+built-in exception, so callers may catch either (the pint pattern).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ModelError(Exception):
+    """Base class of every error raised by this package."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file.
+
+    Rendered as ``FILE:LINE: key.path: message`` (the line is omitted when
+    unknown), which editors and CI logs turn into clickable locations.
+    """
+
+    file: str
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}:{key} {self.message}"
+
+
+class ScenarioError(ModelError, ValueError):
+    """A scenario (or other input file) is invalid.
+
+    Holds every problem found, not just the first, so a student fixes a file
+    in one pass. ``str(error)`` is one line per problem.
+    """
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ParameterError(ModelError, ValueError):
+    """A parameter name or value is invalid (unknown name, out of range)."""
+
+
+class UnitError(ModelError, ValueError):
+    """A quantity has a unit that cannot be converted to the one required."""
+
+
+class SolverError(ModelError, RuntimeError):
+    """The integrator failed or a state left its physical range.
+
+    Attributes name the simulated time (days) and, where known, the state.
+    """
+
+    def __init__(self, message: str, *, time: float, state: str | None = None):
+        self.time = time
+        self.state = state
+        where = f"day {time:.6g}" + (f", state '{state}'" if state else "")
+        super().__init__(f"{message} (at {where})")

@@ -1,0 +1,160 @@
+"""Treatments as data, and the one place where their semantics are written down.
+
+Semantics
+---------
+Window
+    A treatment is active on the half-open window ``[start, stop)`` in days.
+    While active it sets a *target*; the matching effect state moves toward
+    the target with the onset time constant and, after ``stop``, back to 0
+    with the offset (fade) time constant from the parameter table. So gains
+    build up over weeks and fade over months for physical therapy, within
+    hours for NSAIDs.
+Targets (fraction of the full effect, 0-1)
+    * ``physical_therapy``: ``intensity * adherence``; at full effect it
+      relieves lumbar pain, corrects posture and relaxes the neck by the
+      ``physical_therapy_*`` fractions.
+    * ``ergonomics``: ``ergonomics_efficacy * intensity * adherence``: the
+      fraction of the ergonomic load removed.
+    * ``nsaid``: ``adherence * min(dose / nsaid_standard_dose, 1)``; at full
+      effect it inhibits disc-driven cytokine production and relieves lumbar
+      pain by the ``nsaid_*`` fractions.
+    * ``neuropathic_medication``: ``<drug>_efficacy * adherence *
+      min(dose / <drug>_standard_dose, 1)``: the fraction of central gain
+      removed; it also pulls the threshold back toward normal at
+      ``neuropathic_restoration_rate``.
+    * ``parameter_change``: while active, ``parameter`` takes ``value`` (or its
+      current value times ``scale``); the change is instantaneous.
+    A missing dose means the standard dose; a dose above it adds nothing.
+Overlap
+    Treatments of the same type that overlap combine by independent action:
+    ``target = 1 - prod(1 - target_i)``. Different types act on their own
+    mechanisms; where two act on the same quantity (physical therapy and
+    NSAIDs both relieve lumbar pain) their relief factors multiply. Two
+    ``parameter_change`` treatments of the same parameter may not overlap
+    (the result would depend on their order).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .parameters import DRUGS, INDEX
+
+TREATMENT_TYPES: tuple[str, ...] = (
+    "physical_therapy",
+    "ergonomics",
+    "nsaid",
+    "neuropathic_medication",
+    "parameter_change",
+)
+
+# Effect state each type drives (parameter_change drives none).
+TARGET_SLOT = {
+    "physical_therapy": 0,
+    "ergonomics": 1,
+    "nsaid": 2,
+    "neuropathic_medication": 3,
+}
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """One treatment course (see the module docstring for semantics).
+
+    Times in days; ``dose`` in mg/day; ``intensity`` and ``adherence`` in 0-1.
+    ``stop`` may be ``math.inf`` (until the end of the simulation).
+    """
+
+    type: str
+    start: float
+    stop: float = math.inf
+    intensity: float = 1.0
+    adherence: float = 1.0
+    dose: float | None = None
+    drug: str | None = None
+    parameter: str | None = None
+    value: float | None = None
+    scale: float | None = None
+    label: str = ""
+
+    def __post_init__(self):
+        if self.type not in TREATMENT_TYPES:
+            raise ValueError(f"unknown treatment type {self.type!r}")
+        if not (0.0 <= self.start < self.stop):
+            raise ValueError("a treatment needs 0 <= start < stop")
+        if self.type == "neuropathic_medication" and self.drug not in DRUGS:
+            raise ValueError(f"neuropathic_medication needs a drug from {DRUGS}")
+        if self.type == "parameter_change":
+            if self.parameter not in INDEX:
+                raise ValueError(f"unknown parameter {self.parameter!r}")
+            if (self.value is None) == (self.scale is None):
+                raise ValueError("parameter_change needs exactly one of value and scale")
+
+    def active(self, t: float) -> bool:
+        """Whether the treatment is active at ``t`` (half-open window)."""
+        return self.start <= t < self.stop
+
+    @property
+    def display_name(self) -> str:
+        if self.label:
+            return self.label
+        if self.type == "neuropathic_medication":
+            return str(self.drug)
+        if self.type == "parameter_change":
+            return f"{self.parameter} change"
+        return self.type.replace("_", " ")
+
+
+def treatment_target(treatment: Treatment, p: np.ndarray) -> float:
+    """Target effect (0-1) of an active treatment with parameters ``p``."""
+    kind = treatment.type
+    if kind == "physical_therapy":
+        return treatment.intensity * treatment.adherence
+    if kind == "ergonomics":
+        return p[INDEX["ergonomics_efficacy"]] * treatment.intensity * treatment.adherence
+    if kind == "nsaid":
+        return treatment.adherence * _dose_fraction(treatment.dose, p[INDEX["nsaid_standard_dose"]])
+    if kind == "neuropathic_medication":
+        drug = treatment.drug
+        fraction = _dose_fraction(treatment.dose, p[INDEX[f"{drug}_standard_dose"]])
+        return p[INDEX[f"{drug}_efficacy"]] * treatment.adherence * fraction
+    raise ValueError(f"treatment type {kind!r} has no effect target")
+
+
+def _dose_fraction(dose: float | None, standard: float) -> float:
+    return 1.0 if dose is None else min(dose / standard, 1.0)
+
+
+def combined_targets(treatments: Sequence[Treatment], t: float, p: np.ndarray) -> np.ndarray:
+    """The four effect targets at ``t`` under the overlap rule (independent action)."""
+    remaining = np.ones(len(TARGET_SLOT))
+    for treatment in treatments:
+        if treatment.type in TARGET_SLOT and treatment.active(t):
+            remaining[TARGET_SLOT[treatment.type]] *= 1.0 - treatment_target(treatment, p)
+    return 1.0 - remaining
+
+
+def parameters_at(treatments: Sequence[Treatment], t: float, base: np.ndarray) -> np.ndarray:
+    """Parameter array at ``t`` with the active ``parameter_change`` treatments applied."""
+    p = base.copy()
+    for treatment in treatments:
+        if treatment.type == "parameter_change" and treatment.active(t):
+            i = INDEX[treatment.parameter]
+            p[i] = treatment.value if treatment.value is not None else base[i] * treatment.scale
+    return p
+
+
+def overlapping_parameter_changes(treatments: Sequence[Treatment]) -> list[tuple[int, int]]:
+    """Index pairs of ``parameter_change`` treatments of one parameter whose windows overlap."""
+    pairs = []
+    for i, a in enumerate(treatments):
+        for j in range(i + 1, len(treatments)):
+            b = treatments[j]
+            if (a.type == b.type == "parameter_change" and a.parameter == b.parameter
+                    and a.start < b.stop and b.start < a.stop):
+                pairs.append((i, j))
+    return pairs
