@@ -15,6 +15,7 @@ from .observation import sample_diary, summarize
 from .parameters import PARAMETERS, Parameter, parameter_vector
 from .result import COLUMNS, Result
 from .scenario import Scenario
+from .scenario_file import load_scenario
 from .simulate import simulate
 from .solver import REFERENCE_SETTINGS, SolverSettings
 from .states import STATES
@@ -26,5 +27,5 @@ __all__ = [
     "COLUMNS", "PARAMETERS", "REFERENCE_SETTINGS", "STATES", "TREATMENT_TYPES",
     "ModelError", "Parameter", "ParameterError", "Result", "Scenario", "ScenarioError",
     "SolverError", "SolverSettings", "Treatment", "UnitError",
-    "parameter_vector", "sample_diary", "simulate", "summarize", "__version__",
+    "load_scenario", "parameter_vector", "sample_diary", "simulate", "summarize", "__version__",
 ]

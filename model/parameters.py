@@ -136,7 +136,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     # --- inflammatory pathway -----------------------------------------------
     _p("il6_healthy", 5.2, "pg/mL", 4.6, 5.7, "inflammatory",
        "Plasma IL-6 of a healthy adult.",
-       "Said et al. 2021 meta-analysis of 57 studies (5.2 pg/mL, 95% CI 4.6-5.7)"),
+       "Said et al. 2020, meta-analysis of 57 studies (5.2 pg/mL, 95% CI 4.6-5.7)"),
     _p("il6_half_life", 3.0 / 24.0, "day", 1.0 / 24.0, 5.0 / 24.0, "inflammatory",
        "Plasma half-life of IL-6.",
        "Banks et al. 2000, Cytokine 12:388 (about 1-5 h)"),
@@ -175,9 +175,10 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Cervicogenic stimulus per unit neck tension at the reference posture deviation.",
        "Nilsson 1995, Spine 20:1884 (cervicogenic share about 18% of frequent headache); "
        "assumption that it is smaller than the tension-type stimulus"),
-    _p("gain_migraine", 1.0, DIMENSIONLESS, 0.2, 3.0, "headache",
+    _p("gain_migraine", 0.6, DIMENSIONLESS, 0.1, 2.0, "headache",
        "Migraine-like stimulus at full neuroinflammation.",
-       "assumption: full neuroinflammation is as provoking as strong neck tension"),
+       "assumption: full neuroinflammation provokes about as much as moderate neck tension; "
+       "mild disc degeneration (0.1) alone then gives under one headache day a month"),
     _p("gain_central", 0.35, DIMENSIONLESS, 0.0, 1.0, "headache",
        "Spontaneous central stimulus of a fully sensitized system (everyday input "
        "perceived as pain).",
@@ -187,10 +188,11 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Exponent by which a lowered threshold amplifies every stimulus "
        "(stimulus / threshold^exponent).",
        "assumption: threshold as a divisor of the perceived stimulus (exponent 1)"),
-    _p("headache_stimulus_half", 1.2, DIMENSIONLESS, 0.5, 3.0, "headache",
+    _p("headache_stimulus_half", 2.0, DIMENSIONLESS, 0.8, 4.0, "headache",
        "Perceived stimulus giving half the maximal headache load.",
        "assumption: tuned so that the healthy steady state is near zero (< 0.1/10) and "
-       "persistent LBP gives moderate headache"),
+       "12 months of persistent LBP with mild disc degeneration and office work reach "
+       "the chronic-headache range (about 15-20 headache days/month, ICHD-3)"),
     _p("headache_hill", 2.0, DIMENSIONLESS, 1.0, 4.0, "headache",
        "Steepness (Hill exponent) of headache load versus perceived stimulus.",
        "assumption: sigmoidal so that small stimuli give almost no headache"),
@@ -264,7 +266,7 @@ PARAMETERS: tuple[Parameter, ...] = (
        "assumption: science.md behaviour 7 says the threshold rises back 'over weeks'; "
        "tuned with duloxetine_efficacy so that duloxetine alone on an established "
        "sensitization halves headache days (a partial responder)"),
-    _p("duloxetine_efficacy", 0.25, DIMENSIONLESS, 0.1, 0.6, "neuropathic_medication",
+    _p("duloxetine_efficacy", 0.2, DIMENSIONLESS, 0.1, 0.6, "neuropathic_medication",
        "Fraction of central gain removed by duloxetine at its standard dose.",
        "J Pain Res 2017;10:1723 pooled RCTs (>=50% pain reduction in 48.6% vs 35.1% on "
        "placebo at 12-14 weeks: a modest effect); tuned to a partial response of the "

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .units import DIMENSIONLESS
+from .units import DIMENSIONLESS, pretty
 
 
 @dataclass(frozen=True)
@@ -94,3 +94,14 @@ SEGMENT_INPUTS: tuple[str, ...] = (
 N_SEGMENT_INPUTS = len(SEGMENT_INPUTS)
 (U_T0, U_LUMBAR, U_LUMBAR_SLOPE, U_DISC, U_DISC_SLOPE, U_ERGO, U_ERGO_SLOPE,
  U_PT_TARGET, U_ERGO_TARGET, U_NSAID_TARGET, U_NEURO_TARGET) = range(N_SEGMENT_INPUTS)
+
+
+def state_table() -> str:
+    """Markdown table of the state variables and derived output columns (for the docs)."""
+    lines = ["| column | unit | range | kind | meaning |", "|---|---|---|---|---|"]
+    for kind, records in (("state", STATES), ("derived", DERIVED)):
+        for s in records:
+            lines.append(
+                f"| `{s.name}` | {pretty(s.unit)} | {s.low:g} – {s.high:g} | {kind} | {s.meaning} |"
+            )
+    return "\n".join(lines) + "\n"
