@@ -1,0 +1,388 @@
+"""The ``lbp-headache`` command line (also ``python -m model``).
+
+Subcommands: ``run``, ``compare``, ``validate``, ``params`` and ``demo``.
+
+Exit codes: 0 success; 2 bad input (usage errors, invalid scenario files or
+``--set`` values; nothing is written then, not even the output folder);
+1 a run-time failure (a simulation or a write failed). Problems are printed
+to stderr one per line as ``FILE:LINE: key: message``; never a traceback for
+bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ModelError, Problem, ScenarioError, SolverError
+from .observation import summarize
+from .outputs import (
+    atomic_write_bytes,
+    atomic_write_text,
+    comparison_csv,
+    comparison_row,
+    disclaimer_line,
+    write_run,
+)
+from .parameters import PARAMETERS, markdown_table, parameter_vector
+from .result import Result
+from .scenario import Scenario
+from .units import pretty
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+SCENARIO_DIR = "scenarios"
+TREATMENT_SET: tuple[str, ...] = (
+    "persistent_back_pain", "physical_therapy", "physical_therapy_stopped_early",
+    "ergonomics", "nsaid", "duloxetine", "multimodal_care",
+)
+
+
+@dataclass
+class Batch:
+    """Scenarios loaded from the command line, with every problem found on the way."""
+
+    scenarios: list[tuple[Path, Scenario]] = field(default_factory=list)
+    overrides: dict[str, float] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    ok: list[Path] = field(default_factory=list)
+
+
+def _problem_lines(error: Exception, where: str) -> list[str]:
+    if isinstance(error, ScenarioError) and error.problems:
+        return [str(p) for p in error.problems]
+    return [str(Problem(where, None, "", str(error) or type(error).__name__))]
+
+
+def load_batch(paths: Sequence[str], sets: Sequence[str] = ()) -> Batch:
+    """Load and check every scenario and ``--set`` value, collecting all problems.
+
+    Parameters
+    ----------
+    paths
+        Scenario files or folders (a folder stands for its ``*.yaml`` files).
+    sets
+        ``NAME=VALUE`` parameter overrides (the ``--set`` options).
+
+    Returns
+    -------
+    Batch
+        The scenarios that loaded, the overrides and the problem lines; the
+        batch is usable only when ``problems`` is empty.
+    """
+    from .scenario_file import expand_paths, load_scenario, parse_override
+
+    batch = Batch()
+    for text in sets:
+        try:
+            name, value = parse_override(text)
+            parameter_vector({name: value})
+        except (ModelError, ValueError) as error:
+            batch.problems.extend(_problem_lines(error, "--set"))
+            continue
+        batch.overrides[name] = value
+    files: list[Path] = []
+    for path in paths:
+        try:
+            files.extend(expand_paths([path]))
+        except (ModelError, ValueError, OSError) as error:
+            batch.problems.extend(_problem_lines(error, str(path)))
+    stems: dict[str, Path] = {}
+    for path in files:
+        try:
+            scenario = load_scenario(path)
+            parameter_vector({**scenario.parameters, **batch.overrides})
+        except (ModelError, ValueError, OSError) as error:
+            batch.problems.extend(_problem_lines(error, str(path)))
+            continue
+        if path.stem in stems and stems[path.stem] != path:
+            batch.problems.append(str(Problem(
+                str(path), None, "", f"same file name as {stems[path.stem]}; "
+                "their output folders would collide")))
+            continue
+        stems[path.stem] = path
+        batch.scenarios.append((path, scenario))
+        batch.ok.append(path)
+    return batch
+
+
+def _report_problems(problems: Sequence[str]) -> int:
+    for line in problems:
+        print(line, file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _check_out_dir(out: Path) -> list[str]:
+    if out.exists() and not out.is_dir():
+        return [str(Problem(str(out), None, "", "exists and is not a folder"))]
+    return []
+
+
+def _percent(share: float | None) -> str:
+    return "n/a" if share is None else f"{100.0 * share:.0f}%"
+
+
+def run_line(stem: str, observed: dict, folder: Path) -> str:
+    """The one-line console report of a run."""
+    m = observed["metrics"]
+    share = m["pathway_share"]
+    return (
+        f"{stem}: {m['headache_days_per_month']:.1f} headache days/month, "
+        f"mean {m['mean_headache']:.1f}/10, threshold min {m['min_pain_threshold']:.2f}, "
+        f"pathways mech {_percent(share['mechanical'])} / "
+        f"neuro {_percent(share['neurological'])} / "
+        f"inflam {_percent(share['inflammatory'])} -> {folder}"
+    )
+
+
+def _simulate(path: Path, scenario: Scenario, overrides: dict[str, float]) -> Result | None:
+    from .simulate import simulate
+
+    try:
+        return simulate(scenario, overrides=overrides)
+    except (SolverError, ModelError, ValueError) as error:
+        print(f"{path}: simulation failed: {error}", file=sys.stderr)
+        return None
+
+
+def run_batch(batch: Batch, out: Path) -> tuple[int, dict[Path, Result]]:
+    """Simulate and write every scenario of a checked batch into ``out/<stem>/``.
+
+    Returns
+    -------
+    tuple
+        Exit code (0, or 1 if any simulation or write failed) and the results
+        by scenario path.
+    """
+    status, results = EXIT_OK, {}
+    for path, scenario in batch.scenarios:
+        result = _simulate(path, scenario, batch.overrides)
+        if result is None:
+            status = EXIT_FAILURE
+            continue
+        observed = summarize(result)
+        folder = out / path.stem
+        try:
+            write_run(result, folder, batch.overrides, observed)
+        except OSError as error:
+            print(f"{folder}: cannot write: {error}", file=sys.stderr)
+            status = EXIT_FAILURE
+            continue
+        results[path] = result
+        print(run_line(path.stem, observed, folder))
+    return status, results
+
+
+def compare_results(results: Sequence[Result], out: Path) -> list[dict]:
+    """Write ``comparison.csv`` and ``comparison.png`` into ``out``; return ranked rows.
+
+    Rows are ranked by expected headache days per month, fewest first.
+    """
+    from .plotting import plot_comparison, save_figure
+
+    rows = [comparison_row(r) for r in results]
+    rank = sorted(range(len(rows)), key=lambda i: rows[i]["headache_days_per_month"])
+    ranked = [rows[i] for i in rank]
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "comparison.csv", comparison_csv(ranked))
+    save_figure(plot_comparison([results[i] for i in rank]).figure, out / "comparison.png")
+    return ranked
+
+
+def comparison_table(rows: Sequence[dict]) -> str:
+    """Aligned console table of ranked comparison rows."""
+    head = ("rank", "scenario", "days/month", "mean", "peak", "mech", "neuro", "inflam",
+            "threshold min", "reduction", "responder")
+    body = []
+    for i, row in enumerate(rows, start=1):
+        reduction = row["responder_reduction"]
+        body.append((
+            str(i), str(row["name"]), f"{row['headache_days_per_month']:.1f}",
+            f"{row['mean_headache']:.2f}", f"{row['peak_headache']:.2f}",
+            _percent(row["share_mechanical"]), _percent(row["share_neurological"]),
+            _percent(row["share_inflammatory"]), f"{row['min_pain_threshold']:.2f}",
+            "n/a" if reduction is None else f"{100 * reduction:.0f}%", str(row["responder"]),
+        ))
+    return _align([head, *body])
+
+
+def _align(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
+                     for row in rows)
+
+
+# --- subcommands ------------------------------------------------------------------
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``run``: simulate each scenario and write its folder under ``--out``."""
+    out = Path(args.out)
+    batch = load_batch(args.scenarios, args.set)
+    problems = batch.problems + _check_out_dir(out)
+    if problems:
+        return _report_problems(problems)
+    status, _ = run_batch(batch, out)
+    print(disclaimer_line())
+    return status
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``compare``: simulate all scenarios, write the comparison table and figure."""
+    out = Path(args.out)
+    batch = load_batch(args.scenarios, args.set)
+    problems = batch.problems + _check_out_dir(out)
+    if problems:
+        return _report_problems(problems)
+    status, results = EXIT_OK, []
+    for path, scenario in batch.scenarios:
+        result = _simulate(path, scenario, batch.overrides)
+        if result is None:
+            status = EXIT_FAILURE
+        else:
+            results.append(result)
+    if results:
+        try:
+            rows = compare_results(results, out)
+        except OSError as error:
+            print(f"{out}: cannot write: {error}", file=sys.stderr)
+            return EXIT_FAILURE
+        print(comparison_table(rows))
+        print(f"-> {out / 'comparison.csv'}, {out / 'comparison.png'}")
+    print(disclaimer_line())
+    return status
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``validate``: check scenario files (and ``--set`` values) without writing anything."""
+    batch = load_batch(args.scenarios, args.set)
+    for path in batch.ok:
+        print(f"{path}: ok")
+    if batch.problems:
+        return _report_problems(batch.problems)
+    return EXIT_OK
+
+
+def params_text() -> str:
+    """The parameter table as plain aligned text (name, value, unit, range, group, meaning)."""
+    rows = [("name", "value", "unit", "range", "group", "meaning")]
+    for p in PARAMETERS:
+        rows.append((p.name, f"{p.value:.4g}", pretty(p.unit), f"{p.low:.4g} – {p.high:.4g}",
+                     p.group, p.meaning))
+    return _align(rows) + "\n"
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    """``params``: print the parameter table."""
+    sys.stdout.write(markdown_table() if args.markdown else params_text())
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """``demo``: run every bundled scenario, compare the treatments, collect the figures."""
+    from .plotting import plot_pathway_diagram, save_figure
+
+    folder = Path(SCENARIO_DIR)
+    if not folder.is_dir():
+        print(f"{folder}/: not found; run `lbp-headache demo` from the project folder "
+              "(the one that holds scenarios/)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out, figures = Path(args.out), Path(args.figures)
+    batch = load_batch([str(folder)])
+    problems = batch.problems + _check_out_dir(out) + _check_out_dir(figures)
+    if problems:
+        return _report_problems(problems)
+    status, results = run_batch(batch, out)
+    chosen = {path.stem: result for path, result in results.items()}
+    treatment = [chosen[stem] for stem in TREATMENT_SET if stem in chosen]
+    try:
+        figures.mkdir(parents=True, exist_ok=True)
+        for path in results:
+            for name in ("headache_by_pathway", "states"):
+                data = (out / path.stem / f"{name}.png").read_bytes()
+                atomic_write_bytes(figures / f"{path.stem}_{name}.png", data)
+        if treatment:
+            rows = compare_results(treatment, out / "comparison")
+            print(comparison_table(rows))
+            atomic_write_bytes(figures / "treatment_comparison.png",
+                               (out / "comparison" / "comparison.png").read_bytes())
+        save_figure(plot_pathway_diagram().figure, figures / "pathway_diagram.png")
+    except OSError as error:
+        print(f"{figures}: cannot write: {error}", file=sys.stderr)
+        status = EXIT_FAILURE
+    print(f"figures -> {figures}")
+    print(disclaimer_line())
+    return status
+
+
+# --- parser -----------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with its five subcommands."""
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="lbp-headache",
+        description="Mechanistic model of how chronic lower back pain can lead to headache "
+                    "(educational and research use; not a diagnostic tool).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add_set(p):
+        p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="override a parameter for every scenario, e.g. "
+                            "'tau_posture=5 days' (repeatable)")
+
+    p = sub.add_parser("run", help="simulate scenarios and write their result folders")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO_OR_FOLDER")
+    p.add_argument("--out", default="results", metavar="DIR",
+                   help="output folder (default: results)")
+    add_set(p)
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("compare", help="simulate scenarios and compare their headache")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO_OR_FOLDER")
+    p.add_argument("--out", default="results/comparison", metavar="DIR",
+                   help="output folder (default: results/comparison)")
+    add_set(p)
+    p.set_defaults(handler=cmd_compare)
+
+    p = sub.add_parser("validate", help="check scenario files without running them")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO_OR_FOLDER")
+    add_set(p)
+    p.set_defaults(handler=cmd_validate)
+
+    p = sub.add_parser("params", help="print the parameter table")
+    p.add_argument("--markdown", action="store_true", help="print it as Markdown")
+    p.set_defaults(handler=cmd_params)
+
+    p = sub.add_parser("demo", help="run the bundled scenarios and draw every figure")
+    p.add_argument("--out", default="results", metavar="DIR",
+                   help="results folder (default: results)")
+    p.add_argument("--figures", default="figures", metavar="DIR",
+                   help="figures folder (default: figures)")
+    p.set_defaults(handler=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code: 0 ok, 1 run-time failure, 2 bad input.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # argparse: --help/--version (0) or a usage error (2)
+        return int(stop.code) if isinstance(stop.code, int) else EXIT_BAD_INPUT
+    return args.handler(args)

@@ -1,0 +1,254 @@
+"""The command line end to end (``main([...])`` in a temporary folder)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from model import __version__
+from model.cli import main
+from model.parameters import PARAMETERS
+from model.result import COLUMNS
+
+BACK = "name: back_pain\ndescription: short test\nduration: 60 days\nlumbar_pain: 5\n"
+HEALTHY = "name: healthy\nduration: 60 days\nlumbar_pain: 0\n"
+TREATED = BACK.replace("back_pain", "treated") + (
+    "treatments:\n  - type: physical_therapy\n    start: 20 days\n    stop: 50 days\n"
+)
+PROBLEM_LINE = re.compile(r"^\S+?(:\d+)?: ")
+
+
+@pytest.fixture
+def files(tmp_path):
+    paths = {}
+    for stem, text in (("back", BACK), ("healthy", HEALTHY), ("treated", TREATED)):
+        paths[stem] = tmp_path / f"{stem}.yaml"
+        paths[stem].write_text(text)
+    return paths
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_run_writes_every_file(tmp_path, files, capsys):
+    out = tmp_path / "results"
+    code, stdout, stderr = run(capsys, "run", files["back"], "--out", out)
+    assert code == 0, stderr
+    folder = out / "back"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "headache_by_pathway.png", "states.png", "summary.json", "timeseries.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["back"]  # no temp folders left
+    with open(folder / "timeseries.csv", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["day", *COLUMNS]
+    assert float(rows[1][0]) == 0.0 and float(rows[-1][0]) == 60.0
+    assert re.match(r"back: \d+\.\d headache days/month, mean \d+\.\d/10, threshold min "
+                    r"\d\.\d\d, pathways mech \d+% / neuro \d+% / inflam \d+% -> ", stdout)
+    assert "not a diagnostic tool" in stdout and "bowel or bladder" in stdout
+
+
+def test_summary_json_contents(tmp_path, files, capsys):
+    out = tmp_path / "results"
+    assert run(capsys, "run", files["back"], "--out", out)[0] == 0
+    doc = json.loads((out / "back" / "summary.json").read_text())
+    assert list(doc) == ["scenario", "metrics", "monthly", "units", "parameters", "provenance",
+                         "disclaimer", "red_flags"]
+    assert doc["scenario"]["name"] == "back_pain"
+    assert doc["scenario"]["description"] == "short test"
+    assert doc["scenario"]["file"] and len(doc["scenario"]["sha256"]) == 64
+    assert sum(doc["metrics"]["pathway_share"].values()) == pytest.approx(1.0, abs=1e-12)
+    for window in doc["monthly"]:
+        assert sum(window["pathway_share"].values()) == pytest.approx(1.0, abs=1e-12)
+    assert list(doc["units"]) == ["day", *COLUMNS]
+    assert set(doc["parameters"]) == {p.name for p in PARAMETERS}
+    prov = doc["provenance"]
+    assert prov["package"] == "lbp-headache" and prov["version"] == __version__
+    assert prov["scenario_sha256"] == doc["scenario"]["sha256"]
+    assert prov["overrides"] == {}
+    for key in ("solver", "python", "numpy", "scipy", "created", "scenario_file"):
+        assert key in prov
+    assert "not medical advice" in doc["disclaimer"]
+    assert len(doc["red_flags"]) == 7
+    assert "NaN" not in (out / "back" / "summary.json").read_text()
+
+
+def test_set_changes_parameter_and_result(tmp_path, files, capsys):
+    base, stiff = tmp_path / "base", tmp_path / "stiff"
+    assert run(capsys, "run", files["back"], "--out", base)[0] == 0
+    code, _, err = run(capsys, "run", files["back"], "--out", stiff,
+                       "--set", "posture_chain_stiffness=1.5", "--set", "tau_posture=5 days")
+    assert code == 0, err
+    before = json.loads((base / "back" / "summary.json").read_text())
+    after = json.loads((stiff / "back" / "summary.json").read_text())
+    assert after["parameters"]["posture_chain_stiffness"]["value"] == 1.5
+    assert after["parameters"]["tau_posture"] == {"value": 5.0, "unit": "day"}
+    assert after["provenance"]["overrides"] == {"posture_chain_stiffness": 1.5, "tau_posture": 5.0}
+    assert after["metrics"]["mean_headache"] > before["metrics"]["mean_headache"]
+
+
+def test_same_inputs_give_identical_outputs(tmp_path, files, capsys):
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert run(capsys, "run", files["treated"], "--out", first)[0] == 0
+    assert run(capsys, "run", files["treated"], "--out", second)[0] == 0
+    csv_a = (first / "treated" / "timeseries.csv").read_bytes()
+    assert csv_a == (second / "treated" / "timeseries.csv").read_bytes()
+    metrics = [json.loads((d / "treated" / "summary.json").read_text())["metrics"]
+               for d in (first, second)]
+    assert metrics[0] == metrics[1]
+
+
+def test_run_twice_replaces_folder(tmp_path, files, capsys):
+    out = tmp_path / "results"
+    assert run(capsys, "run", files["back"], "--out", out)[0] == 0
+    (out / "back" / "stale.txt").write_text("from an older run")
+    assert run(capsys, "run", files["back"], "--out", out)[0] == 0
+    assert not (out / "back" / "stale.txt").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["back"]
+
+
+BAD_FILES = {
+    "unknown_key": BACK + "lumbar_pian: 3\n",
+    "wrong_unit": BACK.replace("60 days", "60 kg"),
+    "negative_duration": BACK.replace("60 days", "-5 days"),
+    "malformed": "name: [unclosed\nduration: 60 days\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_scenario_exits_2_and_writes_nothing(tmp_path, files, capsys, case):
+    bad = tmp_path / f"{case}.yaml"
+    bad.write_text(BAD_FILES[case])
+    out = tmp_path / "results"
+    code, stdout, stderr = run(capsys, "run", files["back"], bad, "--out", out)
+    assert code == 2
+    assert not out.exists()
+    assert "Traceback" not in stdout + stderr
+    lines = stderr.strip().splitlines()
+    assert lines and all(line.startswith(str(bad)) for line in lines)
+    if case != "malformed":
+        # FILE:LINE: key: message
+        assert all(re.match(rf"^{re.escape(str(bad))}:\d+: [\w.\[\]]+: \S", line)
+                   for line in lines), lines
+    assert all(PROBLEM_LINE.match(line) for line in lines)
+
+
+def test_problems_from_all_inputs_are_collected(tmp_path, files, capsys):
+    bad1, bad2 = tmp_path / "bad1.yaml", tmp_path / "bad2.yaml"
+    bad1.write_text(BAD_FILES["unknown_key"])
+    bad2.write_text(BAD_FILES["negative_duration"])
+    out = tmp_path / "results"
+    code, stdout, stderr = run(capsys, "run", bad1, bad2, tmp_path / "missing.yaml", "--out",
+                               out, "--set", "no_such_parameter=1")
+    assert code == 2 and not out.exists()
+    assert "Traceback" not in stdout + stderr
+    for needle in ("bad1.yaml", "bad2.yaml", "missing.yaml", "no_such_parameter"):
+        assert needle in stderr
+
+
+@pytest.mark.parametrize("value", ["no_such_parameter=1", "tau_posture=5 kg",
+                                   "posture_chain_stiffness=1000", "tau_posture"])
+def test_bad_set_exits_2(tmp_path, files, capsys, value):
+    out = tmp_path / "results"
+    code, stdout, stderr = run(capsys, "run", files["back"], "--out", out, "--set", value)
+    assert code == 2 and not out.exists()
+    assert stderr.strip() and "Traceback" not in stdout + stderr
+    assert all(PROBLEM_LINE.match(line) for line in stderr.strip().splitlines())
+
+
+def test_missing_file_exits_2(tmp_path, capsys):
+    code, stdout, stderr = run(capsys, "run", tmp_path / "nope.yaml", "--out", tmp_path / "r")
+    assert code == 2 and not (tmp_path / "r").exists()
+    assert "nope.yaml" in stderr and "Traceback" not in stdout + stderr
+
+
+def test_usage_errors_exit_2(capsys):
+    assert main([]) == 2
+    assert main(["run"]) == 2
+    assert main(["frobnicate"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_validate(tmp_path, files, capsys):
+    code, stdout, _ = run(capsys, "validate", files["back"], files["healthy"])
+    assert code == 0
+    assert stdout.splitlines() == [f"{files['back']}: ok", f"{files['healthy']}: ok"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD_FILES["unknown_key"])
+    code, stdout, stderr = run(capsys, "validate", files["back"], bad)
+    assert code == 2
+    assert f"{files['back']}: ok" in stdout and str(bad) in stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["back.yaml", "healthy.yaml", "treated.yaml", "bad.yaml"])
+
+
+def test_params(capsys):
+    code, markdown, _ = run(capsys, "params", "--markdown")
+    assert code == 0 and markdown.startswith("| name |")
+    code, plain, _ = run(capsys, "params")
+    assert code == 0
+    for p in PARAMETERS:
+        assert f"`{p.name}`" in markdown
+        assert re.search(rf"^{p.name}\s", plain, re.MULTILINE)
+
+
+def test_compare_writes_csv_png_and_ranks(tmp_path, files, capsys):
+    out = tmp_path / "cmp"
+    code, stdout, stderr = run(capsys, "compare", files["back"], files["healthy"],
+                               files["treated"], "--out", out)
+    assert code == 0, stderr
+    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.png"]
+    with open(out / "comparison.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    days = [float(r["headache_days_per_month"]) for r in rows]
+    assert days == sorted(days)
+    assert rows[0]["name"] == "healthy"
+    for key in ("file", "mean_headache", "peak_headache", "headache_burden", "share_mechanical",
+                "share_neurological", "share_inflammatory", "min_pain_threshold",
+                "responder_reduction", "responder"):
+        assert key in rows[0]
+    treated = next(r for r in rows if r["name"] == "treated")
+    assert treated["responder"] in ("yes", "no") and treated["responder_reduction"]
+    table = [line.split()[1] for line in stdout.splitlines()[1:4]]
+    assert table == [r["name"] for r in rows]
+    assert "not a diagnostic tool" in stdout
+
+
+def test_demo_with_small_scenarios(tmp_path, capsys, monkeypatch):
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "persistent_back_pain.yaml").write_text(BACK)
+    (tmp_path / "scenarios" / "physical_therapy.yaml").write_text(TREATED)
+    monkeypatch.chdir(tmp_path)
+    code, stdout, stderr = run(capsys, "demo")
+    assert code == 0, stderr
+    figures = sorted(p.name for p in (tmp_path / "figures").iterdir())
+    assert figures == sorted([
+        "pathway_diagram.png", "treatment_comparison.png",
+        "persistent_back_pain_headache_by_pathway.png", "persistent_back_pain_states.png",
+        "physical_therapy_headache_by_pathway.png", "physical_therapy_states.png"])
+    results = tmp_path / "results"
+    assert (results / "comparison" / "comparison.csv").exists()
+    assert (results / "physical_therapy" / "summary.json").exists()
+    assert "not a diagnostic tool" in stdout
+
+
+def test_demo_without_scenarios_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, stderr = run(capsys, "demo")
+    assert code == 2 and "scenarios" in stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_python_dash_m_help():
+    done = subprocess.run([sys.executable, "-m", "model", "--help"], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0
+    for command in ("run", "compare", "validate", "params", "demo"):
+        assert command in done.stdout

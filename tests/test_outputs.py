@@ -1,0 +1,147 @@
+"""Output files: atomic writes (never a partial file or folder) and provenance."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import model
+from model import Scenario, simulate
+from model.outputs import (
+    RED_FLAGS,
+    atomic_directory,
+    atomic_write_bytes,
+    atomic_write_text,
+    column_units,
+    jsonable,
+    provenance,
+    summary,
+    timeseries_csv,
+    timeseries_header,
+    to_json,
+    write_run,
+)
+from model.profiles import constant
+from model.result import COLUMNS
+
+
+@pytest.fixture(scope="module")
+def result():
+    scenario = Scenario(name="back", duration=30.0, lumbar_pain=constant(4.0),
+                        source="scenarios/back.yaml", source_hash="ab" * 32)
+    return simulate(scenario, overrides={"tau_posture": 5.0})
+
+
+def test_atomic_write_replaces_and_leaves_no_temp_files(tmp_path):
+    target = tmp_path / "out.txt"
+    atomic_write_text(target, "old\n")
+    atomic_write_text(target, "new\n")
+    assert target.read_text() == "new\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+class Boom(Exception):
+    pass
+
+
+def test_failed_write_keeps_the_old_file_and_no_temp(tmp_path, monkeypatch):
+    target = tmp_path / "out.csv"
+    atomic_write_bytes(target, b"complete old contents\n")
+
+    def failing_fsync(fd):  # the data is half on its way when the process "dies"
+        raise Boom("killed")
+
+    monkeypatch.setattr("model.outputs.os.fsync", failing_fsync)
+    with pytest.raises(Boom):
+        atomic_write_bytes(target, b"new contents that never arrive\n")
+    assert target.read_bytes() == b"complete old contents\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_failed_write_of_new_file_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr("model.outputs.os.replace",
+                        lambda *a: (_ for _ in ()).throw(Boom("killed")))
+    with pytest.raises(Boom):
+        atomic_write_text(tmp_path / "new.txt", "x")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_directory_failure_leaves_old_folder_untouched(tmp_path):
+    final = tmp_path / "run"
+    with atomic_directory(final) as tmp:
+        (tmp / "a.txt").write_text("first")
+    with pytest.raises(Boom), atomic_directory(final) as tmp:
+        (tmp / "a.txt").write_text("second, half done")
+        raise Boom("killed mid-way")
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+    assert (final / "a.txt").read_text() == "first"
+
+
+def test_atomic_directory_replaces_old_folder(tmp_path):
+    final = tmp_path / "run"
+    with atomic_directory(final) as tmp:
+        (tmp / "old.txt").write_text("old")
+    with atomic_directory(final) as tmp:
+        (tmp / "new.txt").write_text("new")
+    assert [p.name for p in final.iterdir()] == ["new.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_write_run_failure_in_a_figure_leaves_no_folder(tmp_path, result, monkeypatch):
+    def broken(*args, **kwargs):
+        raise Boom("renderer crashed")
+
+    monkeypatch.setattr("model.plotting.plot_headache_by_pathway", broken)
+    with pytest.raises(Boom):
+        write_run(result, tmp_path / "back")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_timeseries_csv_layout(result):
+    lines = timeseries_csv(result).splitlines()
+    assert lines[0].split(",") == ["day", *COLUMNS] == timeseries_header()
+    assert len(lines) == 1 + result.time.size
+    table = np.loadtxt(lines[1:], delimiter=",")
+    np.testing.assert_allclose(table[:, 0], result.time, rtol=5.1e-9)
+    for i, name in enumerate(COLUMNS, start=1):
+        np.testing.assert_allclose(table[:, i], result.columns[name], rtol=5.1e-9, atol=1e-300)
+
+
+def test_units_cover_every_column():
+    units = column_units()
+    assert list(units) == timeseries_header()
+    assert units["day"] == "day" and units["il6"] == "pg/mL"
+    assert units["posture_deviation"] == "degree"
+
+
+def test_provenance_fields(result):
+    block = provenance(result, {"tau_posture": 5.0})
+    for key in ("package", "version", "scenario_file", "scenario_sha256", "overrides", "solver",
+                "python", "numpy", "scipy", "created"):
+        assert key in block
+    assert block["package"] == "lbp-headache"
+    assert block["version"] == model.__version__
+    assert block["scenario_file"] == "scenarios/back.yaml"
+    assert block["scenario_sha256"] == "ab" * 32
+    assert block["overrides"] == {"tau_posture": 5.0}
+    assert block["solver"] == result.settings.as_dict()
+    assert block["created"].endswith("+00:00")
+
+
+def test_summary_document(result):
+    doc = json.loads(to_json(summary(result, {"tau_posture": 5.0})))
+    assert list(doc) == ["scenario", "metrics", "monthly", "units", "parameters", "provenance",
+                         "disclaimer", "red_flags"]
+    assert doc["parameters"]["tau_posture"] == {"value": 5.0, "unit": "day"}
+    assert doc["red_flags"] == list(RED_FLAGS)
+    assert "not medical advice" in doc["disclaimer"]
+    assert doc["scenario"]["sha256"] == "ab" * 32
+
+
+def test_json_never_writes_nan():
+    data = {"a": math.nan, "b": [np.float64(math.inf), np.int64(3)], "c": np.bool_(True)}
+    assert jsonable(data) == {"a": None, "b": [None, 3], "c": True}
+    assert "NaN" not in to_json(data)
