@@ -1,0 +1,128 @@
+"""Shared builders for the test suite: scenarios, input vectors and synthetic results.
+
+Plain functions (not fixtures) so every test states which scenario it runs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from model import profiles
+from model.parameters import parameter_vector
+from model.result import COLUMNS, Result
+from model.scenario import Scenario
+from model.solver import SolverSettings
+from model.states import (
+    N_SEGMENT_INPUTS,
+    U_DISC,
+    U_ERGO,
+    U_LUMBAR,
+)
+from model.treatments import Treatment
+
+TREATMENT_START = 182.0
+TREATED_DURATION = 548.0
+
+
+def constant_inputs(lumbar: float = 0.0, disc: float = 0.0, ergonomic: float = 0.0) -> np.ndarray:
+    """Segment-input vector for constant inputs and no treatment (segment starting at 0)."""
+    u = np.zeros(N_SEGMENT_INPUTS)
+    u[U_LUMBAR] = lumbar
+    u[U_DISC] = disc
+    u[U_ERGO] = ergonomic
+    return u
+
+
+def treated_base(treatments: tuple[Treatment, ...] = (), **kwargs) -> Scenario:
+    """The treatment-comparison base: persistent LBP, disc 0.2, ergonomic load 0.3, 548 days."""
+    fields = {
+        "duration": TREATED_DURATION,
+        "lumbar_pain": profiles.natural_history("persistent"),
+        "disc_degeneration": profiles.constant(0.2),
+        "ergonomic_load": profiles.constant(0.3),
+        "treatments": treatments,
+    }
+    return Scenario("treated-base", **{**fields, **kwargs})
+
+
+def all_treatments() -> tuple[Treatment, ...]:
+    """Every treatment type in overlapping windows inside one year."""
+    return (
+        Treatment("physical_therapy", 60.0, 240.0),
+        Treatment("ergonomics", 90.0, 300.0),
+        Treatment("nsaid", 120.0, 150.5),
+        Treatment("neuropathic_medication", 150.0, 330.0, drug="duloxetine"),
+    )
+
+
+def demanding_scenario(duration: float = 365.0) -> Scenario:
+    """Persistent pain, disc 0.8, ergonomic load 1 and every treatment in windows."""
+    return Scenario(
+        "demanding",
+        duration=duration,
+        lumbar_pain=profiles.natural_history("persistent"),
+        disc_degeneration=profiles.constant(0.8),
+        ergonomic_load=profiles.constant(1.0),
+        treatments=all_treatments(),
+    )
+
+
+def max_relative_error(values: np.ndarray, reference: np.ndarray, floor: float = 0.1) -> float:
+    """``max |values - reference| / max(|reference|, floor)``."""
+    scale = np.maximum(np.abs(reference), floor)
+    return float(np.max(np.abs(values - reference) / scale))
+
+
+def synthetic_result(
+    daily: dict[str, np.ndarray],
+    *,
+    treatments: tuple[Treatment, ...] = (),
+    overrides: dict[str, float] | None = None,
+) -> Result:
+    """A :class:`Result` built by hand from whole-day arrays (missing columns are zero).
+
+    ``headache`` is set to the sum of the four components unless given.
+    """
+    n = len(next(iter(daily.values())))
+    table = {name: np.zeros(n) for name in COLUMNS}
+    table.update({name: np.asarray(v, dtype=float) for name, v in daily.items()})
+    if "headache" not in daily:
+        table["headache"] = (
+            table["headache_tension_type"]
+            + table["headache_cervicogenic"]
+            + table["headache_migraine"]
+            + table["headache_sensitization"]
+        )
+    if "pain_threshold" not in daily:
+        table["pain_threshold"] = np.ones(n)
+    scenario = Scenario("synthetic", duration=float(n - 1), treatments=treatments)
+    return Result(
+        scenario=scenario,
+        parameters=parameter_vector(overrides),
+        settings=SolverSettings(),
+        time=np.arange(n, dtype=float),
+        columns=dict(table),
+        daily=dict(table),
+    )
+
+
+def crossing_time(t: np.ndarray, values: np.ndarray, level: float) -> float:
+    """First time a monotone series crosses ``level`` (linear interpolation)."""
+    above = (values - level) * np.sign(values[0] - level)
+    k = int(np.argmax(above <= 0.0))
+    if k == 0:
+        raise ValueError("series never crosses the level")
+    t0, t1, v0, v1 = t[k - 1], t[k], values[k - 1], values[k]
+    return float(t0 + (level - v0) * (t1 - t0) / (v1 - v0))
+
+
+def lagged_coupling(cause: np.ndarray, effect: np.ndarray, max_lag: int = 7) -> float:
+    """Largest Pearson correlation of ``effect`` with ``cause`` delayed by 0..max_lag days."""
+    best = -math.inf
+    for lag in range(max_lag + 1):
+        c = cause[: cause.size - lag]
+        e = effect[lag:]
+        best = max(best, float(np.corrcoef(c, e)[0, 1]))
+    return best
