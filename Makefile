@@ -1,0 +1,39 @@
+# Quick start: `make demo` (every bundled scenario -> results/ and figures/) and `make test`.
+# Each target creates the virtual environment .venv and installs what it needs.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test lint docs clean
+
+demo: $(VENV)/.installed
+	$(BIN)/lbp-headache demo --out results --figures figures
+
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check model tests
+	$(BIN)/python -m model.docs --check
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check model tests
+
+docs: $(VENV)/.installed
+	$(BIN)/python -m model.docs
+
+$(VENV)/.created:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "lbp-headache needs Python >= 3.10 (set PYTHON=python3.x)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.created pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.created pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+clean:
+	rm -rf $(VENV) results build *.egg-info
