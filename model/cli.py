@@ -35,7 +35,7 @@ from .units import pretty
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 SCENARIO_DIR = "scenarios"
 TREATMENT_SET: tuple[str, ...] = (
-    "persistent_back_pain", "physical_therapy", "physical_therapy_stopped_early",
+    "untreated_control", "physical_therapy", "physical_therapy_stopped_early",
     "ergonomics", "nsaid", "duloxetine", "multimodal_care",
 )
 

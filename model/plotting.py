@@ -228,11 +228,16 @@ def plot_states(result: Result):
                 ax.set_ylim(bottom=0.0)
             ax.grid(alpha=0.3)
             if any(label for _, label, _ in lines):
-                # Headroom above the curves keeps the legend off them.
-                low, high = ax.get_ylim()
-                ax.set_ylim(low, low + 1.4 * (high - low))
-                ax.legend(fontsize=FONT_SIZE - 2, ncols=3, loc="upper left", frameon=False,
-                          columnspacing=1.0, handlelength=1.5)
+                if limits is None:
+                    # Headroom above the curves keeps the legend off them.
+                    low, high = ax.get_ylim()
+                    ax.set_ylim(low, low + 1.4 * (high - low))
+                    where = "upper left"
+                else:
+                    # A fixed physical range (0-1) is kept; the legend finds a free spot.
+                    where = "best"
+                ax.legend(fontsize=FONT_SIZE - 2, ncols=3, loc=where, framealpha=0.85,
+                          edgecolor="none", columnspacing=1.0, handlelength=1.5)
         for ax in axes[-2:]:
             ax.set_xlabel(xlabel)
         fig.suptitle(f"{result.scenario.name}: all states", fontsize=FONT_SIZE + 4)
