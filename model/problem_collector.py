@@ -1,0 +1,122 @@
+"""Collect every problem in an input file before reporting them together.
+
+Converters record a :class:`~model.errors.Problem` (file, line, key path,
+message) and return ``None``, so validation goes on past the first mistake
+and a student fixes a file in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .errors import Problem, UnitError
+from .parameters import suggest
+from .units import DIMENSIONLESS, pretty, to_canonical
+from .yaml_source import Mark, YamlList, YamlMap
+
+TIME_HINT = "write a time such as '6 months', '2 weeks', '3 d' or a bare number of days"
+
+
+class ProblemCollector:
+    """Collects problems; converters return ``None`` after recording one."""
+
+    def __init__(self):
+        self.items: list[Problem] = []
+
+    def add(self, mark: Mark, key: str, message: str) -> None:
+        self.items.append(Problem(mark.file, mark.line, key, message))
+
+    def keys(self, mapping: YamlMap, allowed: Sequence[str], path: str) -> None:
+        """Report keys of ``mapping`` not in ``allowed`` (with a suggestion or the list)."""
+        for key in mapping:
+            if key not in allowed:
+                hint = suggest(key, allowed) or f"; allowed: {', '.join(allowed)}"
+                self.add(mapping.key_marks[key], join_key(path, key), f"unknown key '{key}'{hint}")
+
+    def quantity(self, value: object, unit: str, mark: Mark, key: str, *,
+                 hint: str = "") -> float | None:
+        """``value`` in ``unit`` (bare numbers are in ``unit``), or ``None``."""
+        if value is None:
+            self.add(mark, key, "no value given" + (f"; {hint}" if hint else ""))
+            return None
+        if isinstance(value, (YamlMap, YamlList)):
+            self.add(mark, key, "expected a single value, not a " +
+                     ("mapping" if isinstance(value, YamlMap) else "list"))
+            return None
+        try:
+            return to_canonical(value, unit)
+        except UnitError as exc:
+            self.add(mark, key, str(exc) + (f"; {hint}" if hint else ""))
+            return None
+
+    def time(self, value: object, mark: Mark, key: str, *, positive: bool = False) -> float | None:
+        """A time in days (>= 0, or > 0 when ``positive``), or ``None``."""
+        days = self.quantity(value, "day", mark, key, hint=TIME_HINT)
+        if days is None:
+            return None
+        if days < 0 or (positive and days == 0):
+            self.add(mark, key, f"must be {'positive' if positive else 'zero or positive'}, "
+                     f"got {days:g} days")
+            return None
+        return days
+
+    def number(self, value: object, mark: Mark, key: str, low: float, high: float,
+               unit: str = DIMENSIONLESS) -> float | None:
+        """A number in ``unit`` within ``[low, high]``, or ``None``."""
+        number = self.quantity(value, unit, mark, key)
+        if number is not None and not low <= number <= high:
+            allowed = format_range(low, high, unit)
+            self.add(mark, key, f"{number:g} is outside the allowed range {allowed}")
+            return None
+        return number
+
+    def text(self, value: object, mark: Mark, key: str) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.add(mark, key, "expected text")
+            return None
+        return str(value)
+
+    def mapping(self, value: object, mark: Mark, key: str, example: str) -> YamlMap | None:
+        if isinstance(value, YamlMap):
+            return value
+        self.add(mark, key, f"expected a mapping of keys, e.g. {example}")
+        return None
+
+    def sequence(self, value: object, mark: Mark, key: str, example: str) -> YamlList | None:
+        if isinstance(value, YamlList):
+            return value
+        self.add(mark, key, f"expected a list ('- ...' lines), e.g. {example}")
+        return None
+
+def in_reading_order(items: list[Problem]) -> list[Problem]:
+    """Problems grouped by file (first reported first), by line within a file."""
+    files = list(dict.fromkeys(p.file for p in items))
+    return sorted(items, key=lambda p: (files.index(p.file), p.line or 0))
+
+
+def join_key(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def format_range(low: float, high: float, unit: str = DIMENSIONLESS) -> str:
+    suffix = "" if unit == DIMENSIONLESS else f" {pretty(unit)}"
+    return f"[{low:g}, {high:g}]{suffix}"
+
+
+def choice(problems: ProblemCollector, value: object, choices: Sequence[str], mark: Mark, key: str,
+            what: str) -> str | None:
+    """``value`` if it is one of ``choices``; else a problem with a suggestion."""
+    if not isinstance(value, str):
+        problems.add(mark, key, f"expected a {what}, one of: {', '.join(choices)}")
+        return None
+    if value not in choices:
+        hint = suggest(value, choices) or f"; allowed: {', '.join(choices)}"
+        problems.add(mark, key, f"unknown {what} '{value}'{hint}")
+        return None
+    return value
+
+
+
+def unit_name(unit: str) -> str:
+    """How a unit is named in a message (``a dimensionless number`` or ``mg/d``)."""
+    return "a dimensionless number" if unit == DIMENSIONLESS else pretty(unit)
