@@ -436,6 +436,13 @@ def test_8_mechanical_patients_coupled_sensitized_patients_decoupled():
     largest correlation of daily headache with daily lumbar pain delayed by
     0-7 days: the mechanical chain (posture, neck, headache) responds within
     days, so same-day correlation understates a tight but delayed coupling.
+
+    For a patient already on the stable sensitized branch, correlation is the
+    wrong yardstick: the flares are a two-level input and the sensitized
+    response is the mechanical one scaled and offset, which leaves a
+    correlation unchanged (0.93 in both). There the clinical sign is the one
+    of §1, headache that persists when the back improves, measured as the
+    trough-to-peak ratio of headache between and during flares.
     """
     # Non-sensitizing patient: no self-sustaining feedback.
     pain, headache, threshold = _flare_run({"sensitization_feedback": 0.0})
@@ -458,22 +465,3 @@ def test_8_mechanical_patients_coupled_sensitized_patients_decoupled():
     sens_ratio = sens_headache[w].min() / sens_headache[w].max()
     assert sens_ratio > 2.0 * mech_ratio
     assert sens_headache[w].min() > 3.0 * mech_headache[w].min()
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "model: with an established (stable) sensitization the headache still tracks the "
-        "flares as closely as in a mechanical patient (lagged correlation 0.929 vs 0.926); "
-        "the lowered threshold adds an offset and amplifies, but does not decouple"
-    ),
-)
-def test_8_established_sensitization_weakens_temporal_coupling():
-    """§2.8: "sensitized patients show weak coupling" — for a patient already on the
-    chronified branch (not one who is chronifying during the run)."""
-    pain, headache, _ = _flare_run({"sensitization_feedback": 0.0})
-    w = slice(WARM_UP, None)
-    mechanical = lagged_coupling(pain[w], headache[w])
-    pain, headache, _ = _flare_run(initial_state={"pain_threshold": _sensitized_threshold()})
-    sensitized = lagged_coupling(pain[w], headache[w])
-    assert sensitized < mechanical - 0.15, (sensitized, mechanical)
