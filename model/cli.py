@@ -147,14 +147,14 @@ def _simulate(path: Path, scenario: Scenario, overrides: dict[str, float]) -> Re
         return None
 
 
-def run_batch(batch: Batch, out: Path) -> tuple[int, dict[Path, Result]]:
+def run_batch(batch: Batch, out: Path) -> tuple[int, dict[Path, tuple[Result, dict]]]:
     """Simulate and write every scenario of a checked batch into ``out/<stem>/``.
 
     Returns
     -------
     tuple
-        Exit code (0, or 1 if any simulation or write failed) and the results
-        by scenario path.
+        Exit code (0, or 1 if any simulation or write failed) and, by scenario
+        path, the result with its :func:`~model.observation.summarize` output.
     """
     status, results = EXIT_OK, {}
     for path, scenario in batch.scenarios:
@@ -170,19 +170,22 @@ def run_batch(batch: Batch, out: Path) -> tuple[int, dict[Path, Result]]:
             print(f"{folder}: cannot write: {error}", file=sys.stderr)
             status = EXIT_FAILURE
             continue
-        results[path] = result
+        results[path] = (result, observed)
         print(run_line(path.stem, observed, folder))
     return status, results
 
 
-def compare_results(results: Sequence[Result], out: Path) -> list[dict]:
+def compare_results(results: Sequence[Result], out: Path,
+                    observed: Sequence[dict] | None = None) -> list[dict]:
     """Write ``comparison.csv`` and ``comparison.png`` into ``out``; return ranked rows.
 
     Rows are ranked by expected headache days per month, fewest first.
+    ``observed`` holds each result's summary when already computed.
     """
     from .plotting import plot_comparison, save_figure
 
-    rows = [comparison_row(r) for r in results]
+    observed = observed if observed is not None else [None] * len(results)
+    rows = [comparison_row(r, o) for r, o in zip(results, observed, strict=True)]
     rank = sorted(range(len(rows)), key=lambda i: rows[i]["headache_days_per_month"])
     ranked = [rows[i] for i in rank]
     out.mkdir(parents=True, exist_ok=True)
@@ -294,7 +297,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if problems:
         return _report_problems(problems)
     status, results = run_batch(batch, out)
-    chosen = {path.stem: result for path, result in results.items()}
+    chosen = {path.stem: pair for path, pair in results.items()}
     treatment = [chosen[stem] for stem in TREATMENT_SET if stem in chosen]
     try:
         figures.mkdir(parents=True, exist_ok=True)
@@ -303,7 +306,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 data = (out / path.stem / f"{name}.png").read_bytes()
                 atomic_write_bytes(figures / f"{path.stem}_{name}.png", data)
         if treatment:
-            rows = compare_results(treatment, out / "comparison")
+            rows = compare_results([r for r, _ in treatment], out / "comparison",
+                                   [o for _, o in treatment])
             print(comparison_table(rows))
             atomic_write_bytes(figures / "treatment_comparison.png",
                                (out / "comparison" / "comparison.png").read_bytes())

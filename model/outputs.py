@@ -60,10 +60,7 @@ DISCLAIMER = (
 
 def disclaimer_line() -> str:
     """The one-line disclaimer printed at the end of every report."""
-    return (
-        "lbp-headache is an educational and research model, not a diagnostic tool. "
-        "See a doctor the same day for: " + "; ".join(RED_FLAGS) + "."
-    )
+    return f"{DISCLAIMER} See a doctor the same day for: {'; '.join(RED_FLAGS)}."
 
 
 # --- atomic writers ---------------------------------------------------------------
