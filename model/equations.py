@@ -153,7 +153,7 @@ def neck_tension_target(posture_deviation, pt_effect, p):
 def sensitization_level(pain_threshold, p):
     """Sensitization on 0-1: ``s = (1 - theta) / depth``, clipped to [0, 1]."""
     level = (1.0 - pain_threshold) / p[P_SENS_DEPTH]
-    return np.clip(level, 0.0, 1.0) if isinstance(level, np.ndarray) else min(max(level, 0.0), 1.0)
+    return np.minimum(np.maximum(level, 0.0), 1.0)
 
 
 def threshold_target(lumbar_pain, sensitization, neuropathic_effect, p):
@@ -243,6 +243,13 @@ def segment_inputs_at(t, u):
 
 def rhs(t: float, y: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Time derivative of the state vector (see the module docstring for the contract)."""
+    dydt = np.empty(N_STATES)
+    rhs_into(t, y, p, u, dydt)
+    return dydt
+
+
+def rhs_into(t: float, y: np.ndarray, p: np.ndarray, u: np.ndarray, dydt: np.ndarray) -> None:
+    """:func:`rhs` writing into ``dydt`` (no allocation: the batch engine's inner call)."""
     raw_lumbar, disc, ergonomic = segment_inputs_at(t, u)
     posture = y[POSTURE]
     neck = y[NECK]
@@ -252,7 +259,6 @@ def rhs(t: float, y: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
     nsaid = y[NSAID_EFFECT]
     neuro = y[NEURO_EFFECT]
 
-    dydt = np.empty(N_STATES)
     lumbar = effective_lumbar_pain(raw_lumbar, pt, nsaid, p)
 
     # Mechanical pathway.
@@ -289,7 +295,38 @@ def rhs(t: float, y: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray:
     dydt[NEURO_EFFECT] = relax_rate(
         u[U_NEURO_TARGET], neuro, p[P_TAU_NEURO_ONSET], p[P_TAU_NEURO_OFFSET]
     )
-    return dydt
+
+
+def loss_rates_into(y: np.ndarray, p: np.ndarray, u: np.ndarray, rates: np.ndarray) -> None:
+    """First-order loss rate (1/day) of each state's own relaxation, for exponential integrators.
+
+    Each equation above has the form ``dX/dt = -rate X + (rest)``; ``rates``
+    receives that ``rate``. An exponential integrator treats ``-rate X``
+    exactly, which removes the stiffness of minute-to-hour cytokine clearance.
+    The treatment effects relax monotonically toward a target that is constant
+    in a segment, so their rate (onset or offset) is fixed for the segment by
+    the direction at its start. The threshold's rates are months: it is left
+    to the explicit part (rate 0).
+    """
+    rates[POSTURE] = 1.0 / p[P_TAU_POSTURE]
+    rates[NECK] = 1.0 / p[P_TAU_NECK]
+    rates[THRESHOLD] = 0.0
+    rates[IL6] = _LN2 / p[P_IL6_HALF_LIFE]
+    rates[TNF] = _LN2 / p[P_TNF_HALF_LIFE]
+    rates[NEUROINFLAMMATION] = 1.0 / p[P_TAU_NEUROINFLAMMATION]
+    for i in (H_TENSION, H_CERVICOGENIC, H_MIGRAINE, H_SENSITIZATION):
+        rates[i] = 1.0 / p[P_TAU_HEADACHE]
+    rates[PT_EFFECT] = _relax_loss(u[U_PT_TARGET], y[PT_EFFECT], p[P_TAU_PT_ONSET],
+                                   p[P_TAU_PT_FADE])
+    rates[ERGO_EFFECT] = _relax_loss(u[U_ERGO_TARGET], y[ERGO_EFFECT], p[P_TAU_ERGO_ONSET],
+                                     p[P_TAU_ERGO_FADE])
+    rates[NSAID_EFFECT] = 1.0 / p[P_TAU_NSAID]
+    rates[NEURO_EFFECT] = _relax_loss(u[U_NEURO_TARGET], y[NEURO_EFFECT], p[P_TAU_NEURO_ONSET],
+                                      p[P_TAU_NEURO_OFFSET])
+
+
+def _relax_loss(target, value, tau_up, tau_down):
+    return 1.0 / (tau_up if target > value else tau_down)
 
 
 def steady_state(p: np.ndarray, lumbar_pain: float = 0.0, disc_degeneration: float = 0.0,
@@ -302,21 +339,24 @@ def steady_state(p: np.ndarray, lumbar_pain: float = 0.0, disc_degeneration: flo
     person reaches; a chronified branch may also exist).
 
     With the default arguments this is the healthy steady state used as the
-    default initial condition.
+    default initial condition. ``p`` may also be a ``(n_parameters, n_sets)``
+    array; the result is then ``(n_states, n_sets)``.
     """
-    y = np.zeros(N_STATES)
+    p = np.asarray(p, dtype=float)
+    y = np.zeros((N_STATES,) + p.shape[1:])
     y[POSTURE] = posture_target(lumbar_pain, ergonomic_load, 0.0, 0.0, p)
     y[NECK] = neck_tension_target(y[POSTURE], 0.0, p)
-    level = 0.0
+    level = np.zeros(p.shape[1:])
     for _ in range(10_000):
-        theta = float(threshold_target(lumbar_pain, level, 0.0, p))
-        new_level = float(sensitization_level(theta, p))
-        if abs(new_level - level) < 1e-15:
+        theta = threshold_target(lumbar_pain, level, 0.0, p)
+        new_level = sensitization_level(theta, p)
+        if np.max(np.abs(new_level - level)) < 1e-15:
             break
         level = new_level
     y[THRESHOLD] = 1.0 - p[P_SENS_DEPTH] * level
     y[IL6], y[TNF] = cytokine_targets(disc_degeneration, 0.0, p)
     y[NEUROINFLAMMATION] = neuroinflammation_target(y[IL6], y[TNF], p)
     components = headache_targets(y[POSTURE], y[NECK], y[THRESHOLD], y[NEUROINFLAMMATION], p)
-    y[H_TENSION:H_SENSITIZATION + 1] = [float(c) for c in components]
+    for offset, component in enumerate(components):
+        y[H_TENSION + offset] = component
     return y

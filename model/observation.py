@@ -49,9 +49,9 @@ def headache_day_probability(load, p: np.ndarray):
 
 
 def day_means(values: np.ndarray) -> np.ndarray:
-    """Mean of a whole-day series over each calendar day ``[d, d+1]`` (trapezoid)."""
+    """Mean of a whole-day series over each calendar day ``[d, d+1]`` (trapezoid, last axis)."""
     values = np.asarray(values, dtype=float)
-    return 0.5 * (values[:-1] + values[1:])
+    return 0.5 * (values[..., :-1] + values[..., 1:])
 
 
 def window_metrics(result: Result, start: int, stop: int) -> dict:

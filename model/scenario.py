@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 
 from .profiles import Profile, constant
@@ -79,8 +79,20 @@ class Scenario:
         """A copy with ``overrides`` added to the parameter overrides."""
         return replace(self, parameters={**self.parameters, **overrides})
 
+    def __reduce__(self):
+        # The read-only mappings do not pickle; rebuild from plain dicts (for process
+        # pools and Dask workers).
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["parameters"] = dict(self.parameters)
+        values["initial_state"] = dict(self.initial_state)
+        return (_rebuild, (values,))
+
     @property
     def first_treatment_start(self) -> float | None:
         """Start of the earliest treatment other than ``parameter_change``, if any."""
         starts = [t.start for t in self.treatments if t.type != "parameter_change"]
         return min(starts) if starts else None
+
+
+def _rebuild(values: dict) -> Scenario:
+    return Scenario(**values)

@@ -126,12 +126,16 @@ def treatment_target(treatment: Treatment, p: np.ndarray) -> float:
 
 
 def _dose_fraction(dose: float | None, standard: float) -> float:
-    return 1.0 if dose is None else min(dose / standard, 1.0)
+    return 1.0 if dose is None else np.minimum(dose / standard, 1.0)
 
 
 def combined_targets(treatments: Sequence[Treatment], t: float, p: np.ndarray) -> np.ndarray:
-    """The four effect targets at ``t`` under the overlap rule (independent action)."""
-    remaining = np.ones(len(TARGET_SLOT))
+    """The four effect targets at ``t`` under the overlap rule (independent action).
+
+    ``p`` is one parameter array, or a ``(n_parameters, n_sets)`` array for many
+    sets at once (the result is then ``(4, n_sets)``).
+    """
+    remaining = np.ones((len(TARGET_SLOT),) + np.shape(p)[1:])
     for treatment in treatments:
         if treatment.type in TARGET_SLOT and treatment.active(t):
             remaining[TARGET_SLOT[treatment.type]] *= 1.0 - treatment_target(treatment, p)

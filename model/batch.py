@@ -1,0 +1,193 @@
+"""Simulate one scenario for many parameter sets at once: :func:`simulate_batch`.
+
+The scenario fixes the schedule (profiles and treatment windows, hence the
+segment boundaries); each parameter set gets its own segment inputs (a
+treatment's target may depend on parameters such as a drug's efficacy), its
+own initial state and its own adaptive steps in the compiled integrator
+(:mod:`model.batch_kernel`). Sets never interact, so a set's result does not
+depend on which chunk, thread, process or machine computed it.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .equations import steady_state
+from .parameters import NAMES
+from .scenario import Scenario
+from .schedule import boundaries
+from .states import (
+    N_SEGMENT_INPUTS,
+    STATE_INDEX,
+    STATE_NAMES,
+    STATES,
+    U_DISC,
+    U_ERGO,
+    U_LUMBAR,
+    U_PT_TARGET,
+    U_T0,
+)
+from .treatments import combined_targets, parameters_at
+
+_LOWER = np.array([s.low for s in STATES])
+_UPPER = np.array([s.high for s in STATES])
+BLOCK_SIZE = 64  # sets handed to one thread at a time
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """Settings of the compiled batch integrator (recorded in every sweep's metadata).
+
+    ``rtol``/``atol`` bound each step's estimated local error; ``max_step``
+    (days) bounds the daily values' interpolation error; ``first_step`` is
+    the step tried after every discontinuity.
+    """
+
+    rtol: float = 5e-5
+    atol: float = 1e-8
+    max_step: float = 2.0
+    first_step: float = 0.01
+    stiff_limit: float = 0.0
+    range_tolerance: float = 1e-6
+
+    def __post_init__(self):
+        if not (0 < self.rtol < 1 and self.atol > 0):
+            raise ValueError("need 0 < rtol < 1 and atol > 0")
+        if not (0 < self.first_step <= self.max_step):
+            raise ValueError("need 0 < first_step <= max_step")
+
+    def as_dict(self) -> dict:
+        method = "exponential Runge-Kutta (Hochbruck-Ostermann, stiff order 4), adaptive"
+        return {"method": method, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Daily states of every set: ``states[set, day, k]`` for the state ``names[k]``.
+
+    ``final[set, k]`` holds the states at the end of the run (which may fall
+    between two whole days).
+
+    ``status`` is 0 for a good set (else a code of
+    :data:`model.batch_kernel.STATUS_TEXT`); ``steps`` holds accepted and
+    rejected steps per set.
+    """
+
+    days: np.ndarray
+    names: tuple[str, ...]
+    states: np.ndarray
+    final: np.ndarray
+    status: np.ndarray
+    steps: np.ndarray
+    segment_starts: np.ndarray
+    segment_parameters: np.ndarray
+    segment_inputs: np.ndarray
+
+
+def day_grid(duration: float) -> np.ndarray:
+    """Whole days ``0, 1, ..., floor(duration)`` (as :func:`model.simulate` uses)."""
+    return np.arange(math.floor(duration + 1e-9) + 1, dtype=float)
+
+
+def segment_tables(scenario: Scenario, parameter_sets: np.ndarray):
+    """Segment boundaries, per-set inputs and per-set parameters of ``scenario``.
+
+    Returns ``(starts, ends, inputs, parameters)`` with ``inputs`` of shape
+    ``(n_sets, n_segments, n_inputs)`` and ``parameters`` of shape
+    ``(n_sets, n_segments, n_parameters)`` (a read-only broadcast view when no
+    treatment changes a parameter).
+    """
+    edges = boundaries(scenario)
+    starts = np.array(edges[:-1], dtype=float)
+    ends = np.array(edges[1:], dtype=float)
+    n_sets = parameter_sets.shape[0]
+    base = parameter_sets.T
+    changes = any(t.type == "parameter_change" for t in scenario.treatments)
+    if changes:
+        per_segment = np.empty((n_sets, starts.size, len(NAMES)))
+    else:
+        per_segment = np.broadcast_to(parameter_sets[:, None, :],
+                                      (n_sets, starts.size, len(NAMES)))
+    inputs = np.zeros((n_sets, starts.size, N_SEGMENT_INPUTS))
+    for k, start in enumerate(starts):
+        p = parameters_at(scenario.treatments, start, base) if changes else base
+        if changes:
+            per_segment[:, k, :] = p.T
+        inputs[:, k, U_T0] = start
+        inputs[:, k, U_LUMBAR:U_LUMBAR + 2] = scenario.lumbar_pain.linear_at(start)
+        inputs[:, k, U_DISC:U_DISC + 2] = scenario.disc_degeneration.linear_at(start)
+        inputs[:, k, U_ERGO:U_ERGO + 2] = scenario.ergonomic_load.linear_at(start)
+        inputs[:, k, U_PT_TARGET:U_PT_TARGET + 4] = combined_targets(
+            scenario.treatments, start, p).T
+    return starts, ends, inputs, per_segment
+
+
+def initial_states(scenario: Scenario, parameter_sets: np.ndarray) -> np.ndarray:
+    """Initial state of every set (healthy steady state plus the scenario's overrides)."""
+    y0 = np.ascontiguousarray(steady_state(parameter_sets.T).T)
+    for name, value in scenario.initial_state.items():
+        y0[:, STATE_INDEX[name]] = value
+    return y0
+
+
+def simulate_batch(scenario: Scenario, parameter_sets: np.ndarray, *,
+                   settings: BatchSettings = BatchSettings(), threads: int = 1,
+                   record: tuple[str, ...] | None = None) -> BatchResult:
+    """Simulate ``scenario`` for every row of ``parameter_sets`` (full parameter arrays).
+
+    Parameters
+    ----------
+    scenario
+        The scenario (its own parameter overrides are *not* applied here: the
+        rows are complete parameter arrays, see :func:`model.sweep.parameter_sets`).
+    parameter_sets
+        ``(n_sets, n_parameters)`` in the order of :data:`model.parameters.NAMES`.
+    settings
+        Integrator settings.
+    threads
+        Threads to share the sets among (the result does not depend on it).
+    record
+        States to keep on the daily grid (default: all of them).
+
+    Returns
+    -------
+    BatchResult
+        Daily states ``0 .. floor(duration)``, status and step counts.
+    """
+    from . import batch_kernel
+
+    parameter_sets = np.ascontiguousarray(parameter_sets, dtype=float)
+    if parameter_sets.ndim != 2 or parameter_sets.shape[1] != len(NAMES):
+        raise ValueError(f"parameter_sets must have shape (n_sets, {len(NAMES)})")
+    n_sets = parameter_sets.shape[0]
+    days = day_grid(scenario.duration)
+    starts, ends, inputs, per_segment = segment_tables(scenario, parameter_sets)
+    y0 = initial_states(scenario, parameter_sets)
+    names = STATE_NAMES if record is None else tuple(record)
+    indices = np.array([STATE_INDEX[name] for name in names], dtype=np.int64)
+    # Whole days, plus the end of the run when it is not a whole day.
+    grid = days if days[-1] == scenario.duration else np.append(days, scenario.duration)
+    out = np.empty((n_sets, grid.size, indices.size))
+    status = np.zeros(n_sets, dtype=np.int64)
+    steps = np.zeros((n_sets, 2), dtype=np.int64)
+
+    def run(lo: int, hi: int) -> None:
+        batch_kernel.integrate_block(
+            y0[lo:hi], starts, ends, inputs[lo:hi], per_segment[lo:hi], grid, _LOWER, _UPPER,
+            settings.rtol, settings.atol, settings.max_step, settings.first_step,
+            settings.stiff_limit,
+            settings.range_tolerance, indices, out[lo:hi], status[lo:hi], steps[lo:hi])
+
+    blocks = [(lo, min(lo + BLOCK_SIZE, n_sets)) for lo in range(0, n_sets, BLOCK_SIZE)]
+    if threads <= 1 or len(blocks) <= 1:
+        for lo, hi in blocks:
+            run(lo, hi)
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(lambda block: run(*block), blocks))
+    return BatchResult(days, names, out[:, :days.size], out[:, -1], status, steps, starts,
+                       per_segment, inputs)

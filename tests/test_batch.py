@@ -1,0 +1,218 @@
+"""The compiled batch engine against closed forms, the reference solver and itself."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import max_relative_error, treated_base
+from numpy.testing import assert_allclose, assert_array_equal
+
+from model import load_scenario, simulate, summarize
+from model.batch import BatchSettings, day_grid, initial_states, simulate_batch
+from model.batch_kernel import phi_functions
+from model.equations import steady_state
+from model.parameters import NAMES, PARAMETERS, parameter_vector
+from model.profiles import constant
+from model.scenario import Scenario
+from model.solver import REFERENCE_SETTINGS
+from model.states import HEADACHE_COMPONENTS, STATE_NAMES
+from model.sweep_metrics import NEEDED_STATES, compute_metrics
+from model.treatments import Treatment
+
+pytest.importorskip("numba")
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
+TOLERANCE = 1e-5  # the issue's bound on the relative headache error
+
+
+def batch_headache(result, k=0):
+    index = [result.names.index(c) for c in HEADACHE_COMPONENTS]
+    return result.states[k][:, index].sum(axis=1)
+
+
+def reference_headache(scenario, overrides=None):
+    return simulate(scenario, overrides=overrides, settings=REFERENCE_SETTINGS).daily["headache"]
+
+
+def random_parameter_sets(scenario: Scenario, n: int, seed: int) -> np.ndarray:
+    """``n`` sets drawn uniformly over every table range (the scenario's values as base)."""
+    rng = np.random.default_rng(seed)
+    low = np.array([p.low for p in PARAMETERS])
+    high = np.array([p.high for p in PARAMETERS])
+    return low + (high - low) * rng.random((n, len(PARAMETERS)))
+
+
+# --- the integrator's building blocks ----------------------------------------------------
+
+@pytest.mark.parametrize("z", [-1e-8, -0.01, -0.3, -0.49999, -0.50001, -1.0, -7.5, -300.0, 0.2])
+def test_phi_functions_match_their_definitions(z):
+    ez, phi1, phi2, phi3, phi4 = phi_functions(z)
+    assert_allclose(ez, math.exp(z), rtol=1e-15)
+    assert_allclose(phi1, math.expm1(z) / z, rtol=1e-14)
+    # phi2 and phi3 from exact rational series (no cancellation) in high precision.
+    from fractions import Fraction
+
+    zq = Fraction(z)
+    series2 = sum(zq**j / math.factorial(j + 2) for j in range(60))
+    series3 = sum(zq**j / math.factorial(j + 3) for j in range(60))
+    if abs(z) < 20:
+        assert_allclose(phi2, float(series2), rtol=1e-13)
+        assert_allclose(phi3, float(series3), rtol=1e-13)
+    else:
+        assert_allclose(phi2, (phi1 - 1) / z, rtol=1e-15)
+
+
+def test_initial_states_are_the_healthy_steady_state_of_each_set():
+    scenario = load_scenario(ROOT / "scenarios" / "persistent_back_pain.yaml")
+    sets = random_parameter_sets(scenario, 5, seed=3)
+    y0 = initial_states(scenario, sets)
+    for row, p in zip(y0, sets):
+        assert_array_equal(row, steady_state(p))
+
+
+def test_cytokine_step_response_is_exact_first_order_clearance():
+    """A disc step at day 0: IL-6 rises as 1 - exp(-ln2 t / t_half) to its target."""
+    scenario = Scenario(name="disc step", duration=3.0, disc_degeneration=constant(0.5))
+    p = parameter_vector({})
+    result = simulate_batch(scenario, p[None, :], record=("il6",))
+    t = day_grid(3.0)
+    healthy = p[NAMES.index("il6_healthy")]
+    target = healthy * (1 + p[NAMES.index("gain_il6_disc")] * 0.5)
+    rate = math.log(2) / p[NAMES.index("il6_half_life")]
+    exact = target + (healthy - target) * np.exp(-rate * t)
+    assert_allclose(result.states[0][:, 0], exact, rtol=1e-12)
+
+
+# --- accuracy against the tight-tolerance reference --------------------------------------
+
+@pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
+def test_every_bundled_scenario_matches_the_reference(path):
+    scenario = load_scenario(path)
+    p = parameter_vector(scenario.parameters)
+    result = simulate_batch(scenario, p[None, :])
+    assert result.status[0] == 0
+    reference = simulate(scenario, settings=REFERENCE_SETTINGS)
+    error = max_relative_error(batch_headache(result), reference.daily["headache"])
+    assert error <= TOLERANCE, f"{path.stem}: {error:.2e}"
+    for k, name in enumerate(result.names):
+        state_error = max_relative_error(result.states[0][:, k], reference.daily[name],
+                                         floor=1e-3)
+        assert state_error <= 10 * TOLERANCE, (name, state_error)
+
+
+@pytest.mark.parametrize("name, count, seed", [
+    ("persistent_back_pain", 6, 11),
+    ("multimodal_care", 6, 12),
+    ("duloxetine", 4, 13),
+])
+def test_random_parameter_sets_across_the_full_ranges_match_the_reference(name, count, seed):
+    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    sets = random_parameter_sets(scenario, count, seed)
+    result = simulate_batch(scenario, sets)
+    assert_array_equal(result.status, 0)
+    for k, row in enumerate(sets):
+        overrides = dict(zip(NAMES, row))
+        reference = reference_headache(scenario, overrides)
+        error = max_relative_error(batch_headache(result, k), reference)
+        assert error <= TOLERANCE, f"set {k}: {error:.2e}"
+
+
+@pytest.mark.slow
+def test_many_random_sets_including_chronifying_ones_match_the_reference():
+    scenario = load_scenario(ROOT / "scenarios" / "persistent_back_pain.yaml")
+    sets = random_parameter_sets(scenario, 40, seed=2026)
+    result = simulate_batch(scenario, sets)
+    threshold = result.states[:, -1, result.names.index("pain_threshold")]
+    depth = sets[:, NAMES.index("sensitization_depth")]
+    chronified = (1 - threshold) / depth >= 0.5
+    assert 3 <= chronified.sum() <= 37, "the sample must contain both outcomes"
+    errors = []
+    for k, row in enumerate(sets):
+        reference = reference_headache(scenario, dict(zip(NAMES, row)))
+        errors.append(max_relative_error(batch_headache(result, k), reference))
+    assert max(errors) <= TOLERANCE, max(errors)
+
+
+def test_treatment_start_and_stop_at_fractional_times_are_resolved_exactly():
+    """A course from day 100.37 to 130.61: both jumps land on step ends."""
+    scenario = treated_base((Treatment("nsaid", start=100.37, stop=130.61),), duration=200.0)
+    p = parameter_vector(scenario.parameters)
+    result = simulate_batch(scenario, p[None, :])
+    reference = reference_headache(scenario)
+    assert max_relative_error(batch_headache(result), reference) <= TOLERANCE
+    nsaid = result.states[0][:, result.names.index("nsaid_effect")]
+    assert nsaid[100] == 0.0 and nsaid[101] > 0.9  # nothing before the start
+
+
+def test_error_falls_as_the_tolerance_tightens():
+    scenario = load_scenario(ROOT / "scenarios" / "multimodal_care.yaml")
+    p = parameter_vector(scenario.parameters)
+    reference = reference_headache(scenario)
+    errors = []
+    for rtol in (1e-2, 1e-3, 1e-4, 1e-5):
+        settings = BatchSettings(rtol=rtol, atol=rtol * 1e-3)
+        result = simulate_batch(scenario, p[None, :], settings=settings)
+        errors.append(max_relative_error(batch_headache(result), reference))
+    assert all(b < a for a, b in zip(errors, errors[1:])), errors
+    assert errors[-1] < errors[0] / 100, errors
+
+
+# --- reproducibility and ranges ----------------------------------------------------------
+
+def test_results_do_not_depend_on_threads_or_on_how_sets_are_grouped():
+    scenario = load_scenario(ROOT / "scenarios" / "multimodal_care.yaml")
+    sets = random_parameter_sets(scenario, 150, seed=5)
+    one = simulate_batch(scenario, sets, threads=1)
+    two = simulate_batch(scenario, sets, threads=2)
+    assert_array_equal(one.states, two.states)
+    part = simulate_batch(scenario, sets[37:41])
+    assert_array_equal(part.states, one.states[37:41])
+
+
+def test_states_stay_in_their_physical_ranges_for_random_sets():
+    from model.states import STATES
+
+    scenario = load_scenario(ROOT / "scenarios" / "recurring_flares.yaml")
+    sets = random_parameter_sets(scenario, 60, seed=9)
+    result = simulate_batch(scenario, sets)
+    assert_array_equal(result.status, 0)
+    for k in range(len(STATE_NAMES)):
+        assert result.states[:, :, k].min() >= STATES[k].low
+        assert result.states[:, :, k].max() <= STATES[k].high
+
+
+def test_batch_metrics_match_summarize():
+    for stem in ("multimodal_care", "duloxetine", "persistent_back_pain"):
+        scenario = load_scenario(ROOT / "scenarios" / f"{stem}.yaml")
+        p = parameter_vector(scenario.parameters)
+        result = simulate_batch(scenario, p[None, :], record=NEEDED_STATES)
+        daily = {name: result.states[:, :, k] for k, name in enumerate(result.names)}
+        final = result.final[:, result.names.index("pain_threshold")]
+        metrics = compute_metrics(daily, p[None, :], final_threshold=final,
+                                  first_treatment_start=scenario.first_treatment_start)
+        expected = summarize(simulate(scenario, settings=REFERENCE_SETTINGS))["metrics"]
+        for name in ("headache_days_per_month", "mean_headache", "headache_burden",
+                     "min_pain_threshold", "final_pain_threshold"):
+            assert_allclose(metrics[name][0], expected[name], rtol=1e-5, err_msg=name)
+        for pathway in ("mechanical", "neurological", "inflammatory"):
+            assert_allclose(metrics[f"share_{pathway}"][0], expected["pathway_share"][pathway],
+                            rtol=1e-5, atol=1e-9)
+        responder = expected["responder"]
+        if responder["reduction"] is not None:
+            assert_allclose(metrics["headache_days_reduction"][0], responder["reduction"],
+                            rtol=1e-4)
+            assert metrics["responder"][0] == float(responder["is_responder"])
+
+
+def test_a_state_leaving_its_range_is_reported_not_hidden():
+    scenario = Scenario(name="bad start", duration=10.0, initial_state={"neck_tension": 1.0})
+    p = parameter_vector({})
+    bad = p.copy()
+    bad[NAMES.index("neck_resting_tone")] = 5.0  # outside the table: tone > 1
+    result = simulate_batch(scenario, np.vstack([p, bad]))
+    assert result.status[0] == 0
+    assert result.status[1] != 0
