@@ -1,6 +1,7 @@
 """The ``lbp-headache`` command line (also ``python -m model``).
 
-Subcommands: ``run``, ``compare``, ``validate``, ``params`` and ``demo``.
+Subcommands: ``run``, ``compare``, ``validate``, ``params`` and ``demo``; the research
+commands ``sweep``, ``sensitivity`` and ``export-sbml`` live in :mod:`model.cli_research`.
 
 Exit codes: 0 success; 2 bad input (usage errors, invalid scenario files or
 ``--set`` values; nothing is written then, not even the output folder);
@@ -323,7 +324,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # --- parser -----------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with its five subcommands."""
+    """The argument parser with its subcommands (research ones from :mod:`model.cli_research`)."""
     from . import __version__
 
     parser = argparse.ArgumentParser(
@@ -368,6 +369,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--figures", default="figures", metavar="DIR",
                    help="figures folder (default: figures)")
     p.set_defaults(handler=cmd_demo)
+
+    from .cli_research import add_research_parsers
+
+    add_research_parsers(sub, add_set)
     return parser
 
 

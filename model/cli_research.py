@@ -1,0 +1,176 @@
+"""Research subcommands of ``lbp-headache``: ``sweep``, ``sensitivity`` and ``export-sbml``.
+
+Same conventions as :mod:`model.cli`: bad input is reported one problem per
+line (``FILE:LINE: key: message``) with exit status 2 and nothing written;
+run-time failures exit with 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import ModelError, Problem, ScenarioError
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _problems(error: Exception, where: str) -> list[str]:
+    if isinstance(error, ScenarioError) and error.problems:
+        return [str(p) for p in error.problems]
+    return [str(Problem(where, None, "", str(error) or type(error).__name__))]
+
+
+def _report(lines: list[str]) -> int:
+    for line in lines:
+        print(line, file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _load_spec(path: str):
+    from .sweep_spec import load_sweep
+
+    try:
+        return load_sweep(path), []
+    except (ModelError, ValueError, OSError) as error:
+        return None, _problems(error, path)
+
+
+def _backend_problems(args: argparse.Namespace) -> list[str]:
+    problems = []
+    if args.workers is not None and args.workers < 1:
+        problems.append(str(Problem("--workers", None, "", "must be a whole number >= 1")))
+    if args.scheduler:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            problems.append(str(Problem("--scheduler", None, "", "needs Dask: pip install "
+                                        "'lbp-headache[distributed]'")))
+    return problems
+
+
+def _out_problems(out: Path) -> list[str]:
+    if out.exists() and not out.is_dir():
+        return [str(Problem(str(out), None, "", "exists and is not a folder"))]
+    return []
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """``sweep``: run a sweep specification into ``--out``."""
+    from .outputs import disclaimer_line
+    from .sweep import ResumeError, run_sweep, terminal_progress
+
+    spec, problems = _load_spec(args.spec)
+    out = Path(args.out or Path("results") / "sweeps" / Path(args.spec).stem)
+    problems += _backend_problems(args) + _out_problems(out)
+    if problems:
+        return _report(problems)
+    try:
+        outcome = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler,
+                            resume=args.resume, progress=terminal_progress())
+    except ResumeError as error:
+        return _report([str(error)])
+    except OSError as error:
+        print(f"{out}: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    reused = f", {outcome.chunks_reused} chunks reused" if outcome.chunks_reused else ""
+    print(f"{spec.name}: {outcome.n_sets:,} sets in {outcome.seconds:.1f} s{reused}"
+          f"{f', {outcome.failed_sets} failed' if outcome.failed_sets else ''} -> {out}")
+    for path in outcome.files:
+        print(f"  {path}")
+    print(disclaimer_line())
+    return EXIT_FAILURE if outcome.failed_sets else EXIT_OK
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """``sensitivity``: Sobol, Morris and local sensitivities of a sweep specification."""
+    from .outputs import disclaimer_line
+    from .sensitivity import run_sensitivity
+
+    spec, problems = _load_spec(args.spec)
+    out = Path(args.out or Path("results") / "sensitivity" / Path(args.spec).stem)
+    problems += _backend_problems(args) + _out_problems(out)
+    if spec is not None and spec.sensitivity is None:
+        problems.append(str(Problem(args.spec, None, "sensitivity",
+                                    "the spec has no 'sensitivity:' block; add one "
+                                    "(e.g. 'sensitivity: {methods: [sobol, morris, local]}')")))
+    if problems:
+        return _report(problems)
+    try:
+        outcome = run_sensitivity(spec, out, workers=args.workers, scheduler=args.scheduler)
+    except OSError as error:
+        print(f"{out}: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    for line in outcome.summary_lines:
+        print(line)
+    for path in outcome.files:
+        print(f"  {path}")
+    print(disclaimer_line())
+    return EXIT_OK
+
+
+def cmd_export_sbml(args: argparse.Namespace) -> int:
+    """``export-sbml``: write a scenario as SBML (for COPASI, tellurium, libRoadRunner)."""
+    from .cli import load_batch
+
+    batch = load_batch([args.scenario], args.set)
+    problems = list(batch.problems)
+    if len(batch.scenarios) > 1:
+        problems.append(str(Problem(args.scenario, None, "", "give one scenario file")))
+    target = Path(args.output)
+    if target.exists() and target.is_dir():
+        problems.append(str(Problem(str(target), None, "", "is a folder; give a file name")))
+    elif not target.parent.exists():
+        problems.append(str(Problem(str(target), None, "", "its folder does not exist")))
+    try:
+        import libsbml  # noqa: F401
+
+        from .sbml_export import write_sbml
+    except ImportError:
+        problems.append(str(Problem("export-sbml", None, "", "needs python-libsbml: "
+                                    "pip install 'lbp-headache[sbml]'")))
+    if problems:
+        return _report(problems)
+    _, scenario = batch.scenarios[0]
+    try:
+        write_sbml(scenario, target, batch.overrides)
+    except OSError as error:
+        print(f"{target}: cannot write: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"{scenario.name} -> {target}")
+    return EXIT_OK
+
+
+def add_research_parsers(sub, add_set) -> None:
+    """Add ``sweep``, ``sensitivity`` and ``export-sbml`` to the subcommand parser."""
+
+    def add_backend(p):
+        p.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="local workers (default: every core); with --scheduler local, "
+                            "the number of Dask worker processes")
+        p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run on a Dask cluster: tcp://HOST:PORT, or 'local' to start one "
+                            "on this machine")
+
+    p = sub.add_parser("sweep", help="run a parameter sweep (scenarios/sweeps/*.yaml)")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="output folder (default: results/sweeps/<spec name>)")
+    add_backend(p)
+    p.add_argument("--resume", action="store_true",
+                   help="reuse the finished chunks of an interrupted run")
+    p.set_defaults(handler=cmd_sweep)
+
+    p = sub.add_parser("sensitivity", help="global and local sensitivity analysis of a spec")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="output folder (default: results/sensitivity/<spec name>)")
+    add_backend(p)
+    p.set_defaults(handler=cmd_sensitivity)
+
+    p = sub.add_parser("export-sbml", help="write a scenario as an SBML model")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.xml")
+    add_set(p)
+    p.set_defaults(handler=cmd_export_sbml)
