@@ -9,6 +9,8 @@ BIN    := $(VENV)/bin
 
 demo: $(VENV)/.installed
 	$(BIN)/lbp-headache demo --out results --figures figures
+	$(BIN)/lbp-headache sweep scenarios/sweeps/chronification_map.yaml --out results/sweeps/chronification_map
+	cp results/sweeps/chronification_map/figures/persistent_back_pain__headache_days_per_month_map.png figures/chronification_map.png
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check model tests
