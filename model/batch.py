@@ -47,7 +47,7 @@ class BatchSettings:
     the step tried after every discontinuity.
     """
 
-    rtol: float = 5e-5
+    rtol: float = 1e-4
     atol: float = 1e-8
     max_step: float = 2.0
     first_step: float = 0.01

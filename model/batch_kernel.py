@@ -38,6 +38,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from . import equations
+from .states import ERGO_EFFECT, NEURO_EFFECT, NSAID_EFFECT, PT_EFFECT
 
 _JITABLE = (
     "hill", "relax_rate", "effective_lumbar_pain", "posture_target", "neck_tension_target",
@@ -60,6 +61,7 @@ STATUS_TEXT = {
     TOO_MANY_STEPS: "the step limit was reached",
 }
 MAX_STEPS = 200_000
+_EFFECT_STATES = (PT_EFFECT, ERGO_EFFECT, NSAID_EFFECT, NEURO_EFFECT)
 _SERIES_LIMIT = 0.5
 _SERIES_TERMS = 16
 _INVERSE_FACTORIALS = tuple(1.0 / math.factorial(k) for k in range(_SERIES_TERMS + 4))
@@ -226,9 +228,11 @@ try:
             loss_rates_into(y, p, u, loss)
             rhs_into(t, y, p, u, f0)
             for i in range(n):
-                # A state at rest (an inactive treatment's effect at 0) is left to
-                # the explicit part: cheaper, and exact while it stays at rest.
-                idle[i] = f0[i] == 0.0 and loss[i] * y[i] == 0.0
+                idle[i] = False
+            for i in _EFFECT_STATES:
+                # An inactive treatment's effect at 0 stays at 0 all segment (its target
+                # is constant): left to the explicit part, cheaper and still exact.
+                idle[i] = f0[i] == 0.0 and y[i] == 0.0
             h = min(first_step, max_step)
             last_h = -1.0
             h_previous = 0.0  # no history across a discontinuity
