@@ -99,9 +99,11 @@ def run_chunk(job: ChunkJob) -> dict[str, np.ndarray]:
                            record=record, threads=job.threads)
     daily = {name: batch.states[:, :, k] for k, name in enumerate(batch.names)}
     ok = batch.status == 0
-    metrics = compute_metrics(daily, job.parameter_sets,
-                              first_treatment_start=job.scenario.first_treatment_start,
-                              final_threshold=batch.final[:, batch.names.index("pain_threshold")])
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        # A failed set's values may be anything; its metrics are masked to NaN below.
+        metrics = compute_metrics(
+            daily, job.parameter_sets, first_treatment_start=job.scenario.first_treatment_start,
+            final_threshold=batch.final[:, batch.names.index("pain_threshold")])
     columns = {"status": batch.status.astype(np.int64)}
     for name in job.metrics:
         columns[name] = np.where(ok, metrics[name], np.nan)
@@ -179,6 +181,7 @@ def run_sweep(spec: SweepSpec, folder: str | os.PathLike, *, workers: int | None
     chunk_root = folder / "chunks"
     fingerprint = _fingerprint(spec, settings, __version__)
     _prepare_chunks(chunk_root, fingerprint, resume)
+    _remove_outputs(folder)
     design = design_matrix(spec)
     jobs = [(label, index, lo, hi) for label, index, lo, hi, _ in _chunk_ranges(spec, design)]
     total = sum(hi - lo for _, _, lo, hi in jobs)
@@ -221,7 +224,8 @@ def run_sweep(spec: SweepSpec, folder: str | os.PathLike, *, workers: int | None
                         job = _make_job(spec, design, settings, *next_key, threads=threads)
                         in_flight[backend.submit(run_chunk, job)] = next_key
     finally:
-        backend_info = backend.describe() if backend is not None else {"backend": "none"}
+        backend_info = (backend.describe() if backend is not None
+                        else {"backend": "none: every chunk was reused"})
         if backend is not None:
             backend.close()
     files, failed = _assemble(spec, design, folder, chunk_root, jobs)
@@ -258,9 +262,13 @@ def _chunk_path(root: Path, label: str, index: int) -> Path:
 
 def _fingerprint(spec: SweepSpec, settings: BatchSettings, version: str) -> dict:
     """What must match for finished chunks to be reused."""
+    import scipy
+
     return {
         "format": CHUNK_FORMAT,
         "version": version,
+        "numpy": np.__version__,  # the design is drawn again on --resume
+        "scipy": scipy.__version__,
         "spec_sha256": spec.source_hash,
         "scenario_sha256": {label: s.source_hash for label, s in spec.scenarios},
         "engine": settings.as_dict(),
@@ -282,6 +290,20 @@ def _prepare_chunks(root: Path, fingerprint: dict, resume: bool) -> None:
         shutil.rmtree(root)
     root.mkdir(parents=True)
     atomic_write_text(marker, to_json(fingerprint))
+
+
+OUTPUT_FILES = ("results.csv", "results.parquet", "metadata.json")
+OUTPUT_FOLDERS = ("trajectories", "figures")
+
+
+def _remove_outputs(folder: Path) -> None:
+    """Remove a previous run's tables and figures: they are rebuilt from the chunks at the end,
+    and must never sit next to chunks of another sweep."""
+    for name in OUTPUT_FILES:
+        (folder / name).unlink(missing_ok=True)
+    for name in OUTPUT_FOLDERS:
+        if (folder / name).is_dir():
+            shutil.rmtree(folder / name)
 
 
 def _write_chunk(path: Path, columns: dict[str, np.ndarray], first_set: int) -> None:
@@ -437,12 +459,18 @@ def terminal_progress(stream=None) -> Callable[[int, int, float], None] | None:
     if not (hasattr(stream, "isatty") and stream.isatty()):
         return None
 
+    baseline: list[int] = []  # sets already done at the first call (reused by --resume)
+
     def show(done: int, total: int, elapsed: float) -> None:
+        if not baseline:
+            baseline.append(done)
         fraction = done / total if total else 1.0
         width = 30
         bar = "#" * int(fraction * width) + "-" * (width - int(fraction * width))
-        left = elapsed / fraction - elapsed if 0 < fraction < 1 and elapsed > 0 else 0.0
-        eta = f", about {_duration(left)} left" if 0 < fraction < 1 and elapsed > 0 else ""
+        new = done - baseline[0]
+        eta = ""
+        if 0 < fraction < 1 and elapsed > 0 and new > 0:
+            eta = f", about {_duration(elapsed / new * (total - done))} left"
         stream.write(f"\r[{bar}] {done:,}/{total:,} sets{eta}   ")
         if done >= total:
             stream.write("\n")
