@@ -47,7 +47,7 @@ HEADACHE_LABEL = "headache load (0–10)"
 DAYS_PER_MONTH = 365.25 / 12
 
 
-def _style() -> dict:
+def figure_style() -> dict:
     return {
         "font.size": FONT_SIZE, "axes.titlesize": FONT_SIZE + 2, "axes.labelsize": FONT_SIZE,
         "xtick.labelsize": FONT_SIZE - 1, "ytick.labelsize": FONT_SIZE - 1,
@@ -119,7 +119,7 @@ def plot_headache_by_pathway(result: Result, ax=None):
     """
     import matplotlib as mpl
 
-    with mpl.rc_context(_style()):
+    with mpl.rc_context(figure_style()):
         ax = _new_axes(ax)
         scale, xlabel = time_axis(result.scenario.duration)
         t = result.time / scale
@@ -207,7 +207,7 @@ def plot_states(result: Result):
     from matplotlib.figure import Figure
 
     panels = _state_panels(result)
-    with mpl.rc_context(_style()):
+    with mpl.rc_context(figure_style()):
         fig = Figure(figsize=(14, 17), layout="constrained")
         axes = fig.subplots(len(panels) // 2, 2, sharex=True).ravel()
         scale, xlabel = time_axis(result.scenario.duration)
@@ -269,7 +269,7 @@ def plot_comparison(results: Sequence[Result], ax=None):
 
     if not results:
         raise ValueError("plot_comparison needs at least one result")
-    with mpl.rc_context(_style()):
+    with mpl.rc_context(figure_style()):
         ax = _new_axes(ax, figsize=(13, 7))
         scale, xlabel = time_axis(max(r.scenario.duration for r in results))
         marked = False
@@ -348,7 +348,7 @@ def plot_pathway_diagram(ax=None):
     """
     import matplotlib as mpl
 
-    with mpl.rc_context(_style()):
+    with mpl.rc_context(figure_style()):
         ax = _new_axes(ax, figsize=(15, 9))
         ax.set_xlim(0, 15)
         ax.set_ylim(0, 9.6)

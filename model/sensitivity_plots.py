@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .plotting import FONT_SIZE, _style
+from .plotting import FONT_SIZE, figure_style
 from .sensitivity_analysis import LocalResult, MorrisResult, SobolResult
 
 FIRST_ORDER_COLOR = "#56B4E9"   # sky blue
@@ -85,7 +85,7 @@ def plot_sobol_indices(result: SobolResult, ax=None, *, top: int | None = None,
 
     order = _importance_order(result.total_order, top)
     y = np.arange(order.size)
-    with mpl.rc_context(_style()):
+    with mpl.rc_context(figure_style()):
         ax = _new_axes(ax, order.size)
         height = 0.38
         error_style = {"ecolor": "#333333", "capsize": 3, "elinewidth": 1.2}
@@ -150,7 +150,7 @@ def plot_tornado(result: LocalResult | MorrisResult, ax=None, *, top: int | None
     order = _importance_order(np.abs(values), top)
     shown = values[order]
     y = np.arange(order.size)
-    with mpl.rc_context(_style()):
+    with mpl.rc_context(figure_style()):
         ax = _new_axes(ax, order.size)
         colors = [NEGATIVE_COLOR if v < 0 else POSITIVE_COLOR for v in np.nan_to_num(shown)]
         bars = ax.barh(y, np.nan_to_num(shown), height=0.65, color=colors)
@@ -206,7 +206,7 @@ def plot_morris(result: MorrisResult, ax=None, *, title: str | None = None):
 
     mu_star = np.asarray(result.mu_star, dtype=float)
     sigma = np.asarray(result.sigma, dtype=float)
-    with mpl.rc_context(_style()):
+    with mpl.rc_context(figure_style()):
         ax = _new_axes(ax, 8, width=8.5)
         ax.scatter(mu_star, sigma, s=60, color=POINT_COLOR, zorder=3)
         if result.n_resamples:

@@ -7,12 +7,13 @@ makes a new figure); :func:`render_sweep_figures` composes them for the
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
 
 from .parameters import BY_NAME
-from .plotting import CYCLE, FONT_SIZE, LINE_WIDTH, save_figure
+from .plotting import CYCLE, LINE_WIDTH, figure_style, save_figure
 from .sweep_metrics import CHRONIFIED_LEVEL, METRICS
 from .sweep_spec import SweepSpec
 from .units import pretty
@@ -38,10 +39,23 @@ def _new_axes(ax, figsize=(8, 6)):
 
     if ax is not None:
         return ax
-    plt.rcParams.update({"font.size": FONT_SIZE})
     return plt.figure(figsize=figsize, layout="constrained").add_subplot()
 
 
+def _styled(draw):
+    """Draw inside the project's figure style (no global rcParams change)."""
+
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        import matplotlib as mpl
+
+        with mpl.rc_context(figure_style()):
+            return draw(*args, **kwargs)
+
+    return wrapper
+
+
+@_styled
 def plot_sweep_curve(x: np.ndarray, curves: dict[str, np.ndarray], *, parameter: str,
                      metric: str, ax=None):
     """One metric against one swept parameter, a line per base scenario."""
@@ -59,6 +73,7 @@ def plot_sweep_curve(x: np.ndarray, curves: dict[str, np.ndarray], *, parameter:
     return ax
 
 
+@_styled
 def plot_sweep_map(x: np.ndarray, y: np.ndarray, values: np.ndarray, *, x_name: str,
                    y_name: str, metric: str, boundary: np.ndarray | None = None, ax=None):
     """A metric over a 2-D grid (``values[i, j]`` at ``x[i], y[j]``) with the boundary contour.
@@ -80,6 +95,7 @@ def plot_sweep_map(x: np.ndarray, y: np.ndarray, values: np.ndarray, *, x_name: 
     return ax
 
 
+@_styled
 def plot_sweep_scatter(x: np.ndarray, values: np.ndarray, *, parameter: str, metric: str,
                        ax=None):
     """A metric against one sampled parameter (a subsample of at most 5,000 sets)."""
