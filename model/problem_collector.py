@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .errors import Problem, UnitError
-from .parameters import suggest
+from .errors import ParameterError, Problem, UnitError
+from .parameters import BY_NAME, check_value, suggest
 from .units import DIMENSIONLESS, pretty, to_canonical
 from .yaml_source import Mark, YamlList, YamlMap
 
@@ -48,6 +48,20 @@ class ProblemCollector:
         except UnitError as exc:
             self.add(mark, key, str(exc) + (f"; {hint}" if hint else ""))
             return None
+
+    def parameter_value(self, name: str, value: object, mark: Mark, key: str) -> float | None:
+        """A value for the table parameter ``name`` in its unit, checked against its range."""
+        record = BY_NAME[name]
+        number = self.quantity(value, record.unit, mark, key,
+                               hint=f"'{name}' is in {unit_name(record.unit)}")
+        if number is None:
+            return None
+        try:
+            check_value(name, number)
+        except ParameterError as exc:
+            self.add(mark, key, str(exc))
+            return None
+        return number
 
     def time(self, value: object, mark: Mark, key: str, *, positive: bool = False) -> float | None:
         """A time in days (>= 0, or > 0 when ``positive``), or ``None``."""

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .errors import ParameterError, Problem, ScenarioError, UnitError
 from .parameters import BY_NAME, NAMES, check_value, suggest
-from .problem_collector import ProblemCollector, in_reading_order, unit_name
+from .problem_collector import ProblemCollector, in_reading_order
 from .profile_spec import PROFILE_RANGES, parse_profile
 from .scenario import Scenario
 from .states import STATE_NAMES, STATES
@@ -282,17 +282,9 @@ def _parameters(doc: YamlMap, problems: ProblemCollector) -> dict[str, float]:
             problems.add(table.key_marks[name], key,
                          f"unknown parameter '{name}'{suggest(name, NAMES)}")
             continue
-        record = BY_NAME[name]
-        number = problems.quantity(value, record.unit, mark, key,
-                                   hint=f"'{name}' is in {unit_name(record.unit)}")
-        if number is None:
-            continue
-        try:
-            check_value(name, number)
-        except ParameterError as exc:
-            problems.add(mark, key, str(exc))
-            continue
-        result[name] = number
+        number = problems.parameter_value(name, value, mark, key)
+        if number is not None:
+            result[name] = number
     return result
 
 

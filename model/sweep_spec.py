@@ -788,17 +788,9 @@ def _fixed(doc: YamlMap, problems: ProblemCollector) -> dict[str, float]:
                          f"'{name}' is both swept (parameters, line {swept_lines[name]}) and "
                          "fixed; remove it from one of them")
             continue
-        record = BY_NAME[name]
-        number = problems.quantity(value, record.unit, mark, key,
-                                   hint=f"'{name}' is in {unit_name(record.unit)}")
-        if number is None:
-            continue
-        try:
-            check_value(name, number)
-        except ParameterError as exc:
-            problems.add(mark, key, str(exc))
-            continue
-        result[name] = number
+        number = problems.parameter_value(name, value, mark, key)
+        if number is not None:
+            result[name] = number
     return result
 
 
