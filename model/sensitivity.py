@@ -28,7 +28,7 @@ import numpy as np
 
 from .batch import BatchSettings
 from .outputs import DISCLAIMER, RED_FLAGS, atomic_write_text, to_json
-from .parameters import parameter_vector
+from .parameters import INDEX, parameter_vector
 from .sensitivity_analysis import (
     ParameterSpace,
     local_analyze,
@@ -38,7 +38,7 @@ from .sensitivity_analysis import (
     sobol_analyze,
     sobol_sample,
 )
-from .sweep import ChunkJob, run_chunk
+from .sweep import ChunkJob, parameter_sets, run_chunk
 from .sweep_backends import open_backend
 from .sweep_spec import SweepSpec, describe
 
@@ -66,8 +66,6 @@ def parameter_space(spec: SweepSpec) -> ParameterSpace:
 def evaluate(spec: SweepSpec, label: str, rows: np.ndarray, output: str, backend,
              settings: BatchSettings) -> np.ndarray:
     """The metric ``output`` for every row of swept-parameter values (chunked on ``backend``)."""
-    from .sweep import parameter_sets
-
     scenario = dict(spec.scenarios)[label]
     futures = []
     for index, lo in enumerate(range(0, rows.shape[0], spec.chunk_size)):
@@ -121,7 +119,7 @@ def run_sensitivity(spec: SweepSpec, folder: str | os.PathLike, *, workers: int 
                     n_resamples=sensitivity.bootstrap, seed=spec.seed)
             if "local" in sensitivity.methods:
                 base = parameter_vector({**scenario.parameters, **spec.fixed})
-                x0 = np.clip([base[_index(name)] for name in space.names], space.low,
+                x0 = np.clip([base[INDEX[name]] for name in space.names], space.low,
                              space.high)
                 design = local_sample(space, x0)
                 outputs = evaluate(spec, label, design.stacked(), sensitivity.output, backend,
@@ -132,12 +130,6 @@ def run_sensitivity(spec: SweepSpec, folder: str | os.PathLike, *, workers: int 
     finally:
         backend.close()
     return SensitivityOutcome(tuple(files), tuple(lines))
-
-
-def _index(name: str) -> int:
-    from .parameters import INDEX
-
-    return INDEX[name]
 
 
 def _rows_csv(rows: list[dict]) -> str:
