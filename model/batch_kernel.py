@@ -1,28 +1,71 @@
-"""Compiled integrator for many parameter sets: adaptive exponential Runge-Kutta (numba).
+"""Compiled integrator for many parameter sets: adaptive exponential Runge-Kutta in SIMD lanes.
 
 The equations are not rewritten here: :func:`model.equations.rhs_into` and its
 helpers are registered with numba and compiled as they are, so a sweep runs
-exactly the right-hand side that single runs hand to scipy.
+exactly the right-hand side that single runs hand to scipy (with
+:func:`model.equations.power` compiled as the vectorizable
+:func:`model.fast_math.power`).
 
-Method (per parameter set, each with its own step size)
+Method (per parameter set, each with its own step sizes)
     Every state's equation has the form ``dX/dt = -rate X + N(t, y)``
-    (:func:`model.equations.loss_rates_into`). The Cox-Matthews ETDRK4 scheme
-    treats ``-rate X`` exactly, so cytokine clearance in minutes does not limit
-    the step. The error of a step is estimated by the ETD2 solution built from
-    the same stages (no extra evaluation); a step is accepted when
-    ``max_i |y4_i - y2_i| / (atol + rtol max(|y_i|, |y4_i|)) <= 1`` and the next
-    step is scaled by ``0.9 err^(-1/3)`` (within 0.2-5 times). Steps end
-    exactly on segment boundaries (profile breakpoints, treatment starts and
-    stops), where the inputs jump, and restart small there. Daily values inside
-    a step come from cubic Hermite interpolation between the step's end points
-    and their derivatives; ``max_step`` bounds that interpolation's error.
+    (:func:`model.equations.loss_rates_into`). The five-stage exponential
+    Runge-Kutta method of Hochbruck & Ostermann (stiff order 4) treats
+    ``-rate X`` exactly, so cytokine clearance in minutes does not limit the
+    step. The last evaluation, at the new solution, starts the next step.
+
+Local error estimate (no extra evaluation)
+    * *End stage*: the remainder ``N`` at the new solution against the stage
+      ``N_4`` that the solution was built with, times its weight ``b_4``.
+    * *Quadrature*: the solution integrates ``N`` through its values at the
+      start, middle and end of the step against the exact exponential. The
+      missing cubic and quartic terms are estimated from divided differences
+      over five nodes: this step's three and the previous step's start and
+      middle. This catches fast transients of one state that drive another
+      (IL-6 rising in hours drives neuroinflammation).
+    * On the first step after a segment boundary (no history) the quadratic
+      term is used instead: conservative, on steps that are small anyway.
+
+    A step is accepted when ``max_i est_i / (w_i (atol + rtol max(|y_i|,
+    |y_new_i|))) <= 1``. The weight ``w`` is 1 except for the pain threshold
+    (:data:`THRESHOLD_WEIGHT`): its errors accumulate over months instead of
+    relaxing away, and a relative error ``e`` in the threshold moves the
+    headache by up to ``n gamma e`` (``n gamma`` up to 12 over the parameter
+    ranges). The next step is ``0.9 err^(-1/4)`` times the last (between 0.2
+    and 5), kept unchanged unless it can grow by a quarter, which saves
+    recomputing the step's coefficients.
+
+Discontinuities
+    Steps end exactly on segment boundaries (profile breakpoints, treatment
+    starts and stops), where the inputs or their slopes jump. The first step
+    of a segment is the last full step of the previous one (``first_step`` at
+    the start of the run); the error test rejects it if the new segment is
+    faster.
+
+Daily values
+    The step's continuous extension: ``N`` interpolated through its start,
+    middle and end values (plus the cubic term from the previous step when
+    there is one) and integrated exactly against the state's exponential
+    loss. It is exact for a relaxation toward a target that is quadratic in
+    time, however fast the relaxation; ``max_step`` bounds its error on long
+    quiet stretches.
+
+Lanes (SIMD)
+    Sets are integrated side by side in lanes: every array holds one value
+    per lane (variable-major, ``x[i * LANES + k]``) and each stage is one loop
+    over the lanes, which the compiler vectorizes (the right-hand side
+    included, see :mod:`model.fast_math`). Each lane keeps its own time, step
+    size, segment and history; a lane whose set is finished takes the next
+    set of the block. A set's arithmetic does not depend on its lane, its
+    neighbours or the number of lanes, so results are identical bit for bit
+    however the sets are grouped.
 
 References
-    Cox & Matthews 2002, J Comput Phys 176:430 (ETDRK4); Hochbruck &
-    Ostermann 2010, Acta Numerica 19:209 (exponential integrators).
+    Hochbruck & Ostermann 2005, SIAM J Numer Anal 43:1069 (the scheme, stiff
+    order conditions); Hochbruck & Ostermann 2010, Acta Numerica 19:209
+    (exponential integrators); Cox & Matthews 2002, J Comput Phys 176:430.
 
-Compiled code is cached on disk under a folder named after a hash of this file
-and of ``equations.py``, so editing the equations can never reuse stale
+Compiled code is cached on disk under a folder named after a hash of this file,
+``equations.py`` and ``fast_math.py``, so editing them can never reuse stale
 machine code.
 """
 
@@ -37,18 +80,36 @@ import numba
 import numpy as np
 from numba.extending import register_jitable
 
-from . import equations
-from .states import ERGO_EFFECT, NEURO_EFFECT, NSAID_EFFECT, PT_EFFECT
+from . import equations, fast_math
+from .parameters import NAMES
+from .states import (
+    ERGO_EFFECT,
+    H_CERVICOGENIC,
+    H_MIGRAINE,
+    H_SENSITIZATION,
+    H_TENSION,
+    N_SEGMENT_INPUTS,
+    N_STATES,
+    NEURO_EFFECT,
+    NSAID_EFFECT,
+    PT_EFFECT,
+    THRESHOLD,
+)
 
+# Compiled helpers are inlined into the kernel (so its loops over lanes see straight-line
+# code) and may fuse a multiply and an add into one FMA instruction (one rounding instead of
+# two; the same in scalar and vector code).
+_INLINE = {"forceinline": True, "fastmath": {"contract"}}
 _JITABLE = (
     "hill", "relax_rate", "effective_lumbar_pain", "posture_target", "neck_tension_target",
     "sensitization_level", "threshold_target", "cytokine_targets", "neuroinflammation_target",
-    "headache_stimuli", "headache_targets", "segment_inputs_at", "rhs_into", "loss_rates_into",
-    "_relax_loss",
+    "headache_stimuli", "headache_targets", "segment_inputs_at", "rhs_at", "rhs_into",
+    "loss_rates_into", "_relax_loss",
 )
 for _name in _JITABLE:
-    register_jitable(getattr(equations, _name))
+    register_jitable(**_INLINE)(getattr(equations, _name))
 
+rhs_at = equations.rhs_at
 rhs_into = equations.rhs_into
 loss_rates_into = equations.loss_rates_into
 
@@ -61,16 +122,30 @@ STATUS_TEXT = {
     TOO_MANY_STEPS: "the step limit was reached",
 }
 MAX_STEPS = 200_000
+LANES = 64          # lanes of the batch kernel (a multiple of every SIMD width)
+SMALL_LANES = 4     # lanes of the kernel for a handful of sets (single runs)
+THRESHOLD_WEIGHT = 0.01
+N_PARAMETERS = len(NAMES)
 _EFFECT_STATES = (PT_EFFECT, ERGO_EFFECT, NSAID_EFFECT, NEURO_EFFECT)
-_SERIES_LIMIT = 0.5
-_SERIES_TERMS = 16
-_INVERSE_FACTORIALS = tuple(1.0 / math.factorial(k) for k in range(_SERIES_TERMS + 4))
+_TAYLOR_LIMIT = 0.5
+_TAYLOR_TERMS = 13
+_INVERSE_FACTORIALS = tuple(1.0 / math.factorial(k) for k in range(_TAYLOR_TERMS + 6))
+_F2 = 0.5
+_F3 = 1.0 / 6.0
+_F4 = 1.0 / 24.0
+_F5 = 1.0 / 120.0
+
+TOLERANCE_WEIGHTS = np.ones(N_STATES)
+TOLERANCE_WEIGHTS[THRESHOLD] = THRESHOLD_WEIGHT
+# The four headache components share one loss rate, hence one row of step coefficients.
+COEFFICIENT_ROW = np.arange(N_STATES)
+COEFFICIENT_ROW[[H_CERVICOGENIC, H_MIGRAINE, H_SENSITIZATION]] = H_TENSION
 
 
 def cache_folder() -> Path:
     """Folder of the compiled-code cache (keyed by the source of the compiled code)."""
     digest = hashlib.sha256()
-    for path in (Path(__file__), Path(equations.__file__)):
+    for path in (Path(__file__), Path(equations.__file__), Path(fast_math.__file__)):
         digest.update(path.read_bytes())
     digest.update(numba.__version__.encode())
     root = os.environ.get("LBP_HEADACHE_CACHE") or os.path.join(
@@ -78,292 +153,502 @@ def cache_folder() -> Path:
     return Path(root) / "numba" / digest.hexdigest()[:16]
 
 
+@register_jitable(**_INLINE)
+def phi_functions(z):
+    """``exp(z)`` and ``phi1..phi5(z)``, where ``phi_k(z) = sum_j z^j / (j + k)!``.
+
+    Near 0, ``phi5`` from its Taylor series and the others by the stable
+    backward recurrence ``phi_k = z phi_{k+1} + 1/k!``; elsewhere from
+    ``exp(z)`` by ``phi_{k+1} = (phi_k - 1/k!) / z``.
+    """
+    if abs(z) < _TAYLOR_LIMIT:
+        phi5 = 0.0
+        for j in range(_TAYLOR_TERMS - 1, -1, -1):
+            phi5 = phi5 * z + _INVERSE_FACTORIALS[j + 5]
+        phi4 = z * phi5 + _F4
+        phi3 = z * phi4 + _F3
+        phi2 = z * phi3 + _F2
+        phi1 = z * phi2 + 1.0
+        return z * phi1 + 1.0, phi1, phi2, phi3, phi4, phi5
+    ez = fast_math.exp(z)
+    inverse = 1.0 / z
+    phi1 = (ez - 1.0) * inverse
+    phi2 = (phi1 - 1.0) * inverse
+    phi3 = (phi2 - _F2) * inverse
+    phi4 = (phi3 - _F3) * inverse
+    phi5 = (phi4 - _F4) * inverse
+    return ez, phi1, phi2, phi3, phi4, phi5
+
+
+@register_jitable(**_INLINE)
+def double_phi_functions(ez, phi1, phi2, phi3, phi4, phi5):
+    """``exp(2z)`` and ``phi_k(2z)`` from the values at ``z``.
+
+    ``phi_k(2z) = 2^-k (e^z phi_k(z) + sum_{j=1..k} phi_j(z) / (k - j)!)``:
+    positive terms only for ``z <= 0``, so no cancellation.
+    """
+    return (ez * ez,
+            0.5 * (ez * phi1 + phi1),
+            0.25 * (ez * phi2 + phi1 + phi2),
+            0.125 * (ez * phi3 + _F2 * phi1 + phi2 + phi3),
+            0.0625 * (ez * phi4 + _F3 * phi1 + _F2 * phi2 + phi3 + phi4),
+            0.03125 * (ez * phi5 + _F4 * phi1 + _F3 * phi2 + _F2 * phi3 + phi4 + phi5))
+
+
 _previous_cache_dir = numba.config.CACHE_DIR
 numba.config.CACHE_DIR = str(cache_folder())
 try:
-    _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+    _jit = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 
     @_jit
-    def phi_functions(z: float):
-        """``exp(z)`` and ``phi1..phi4(z)``, where ``phi_k(z) = sum_j z^j / (j + k)!``.
+    def phi_values(z):
+        """:func:`phi_functions` callable from Python (tests)."""
+        return phi_functions(z)
 
-        Horner's rule on the Taylor series near 0 (no cancellation), the
-        recurrences ``phi_{k+1} = (phi_k - 1/k!) / z`` elsewhere.
-        """
-        if abs(z) < _SERIES_LIMIT:
-            phi1 = 0.0
-            phi2 = 0.0
-            phi3 = 0.0
-            phi4 = 0.0
-            for j in range(_SERIES_TERMS - 1, -1, -1):
-                phi1 = phi1 * z + _INVERSE_FACTORIALS[j + 1]
-                phi2 = phi2 * z + _INVERSE_FACTORIALS[j + 2]
-                phi3 = phi3 * z + _INVERSE_FACTORIALS[j + 3]
-                phi4 = phi4 * z + _INVERSE_FACTORIALS[j + 4]
-            return math.exp(z), phi1, phi2, phi3, phi4
-        ez = math.exp(z)
-        phi1 = (ez - 1.0) / z
-        phi2 = (phi1 - 1.0) / z
-        phi3 = (phi2 - 0.5) / z
-        phi4 = (phi3 - 1.0 / 6.0) / z
-        return ez, phi1, phi2, phi3, phi4
-
-    @_jit
-    def _remainder(t, y, p, u, rates, out):
-        """``N(t, y) = rhs(t, y) + rates * y`` (the part not treated exactly)."""
-        rhs_into(t, y, p, u, out)
-        for i in range(y.size):
-            out[i] += rates[i] * y[i]
-
-    @_jit
-    def _in_range(y, low, high, tolerance):
-        for i in range(y.size):
-            if not math.isfinite(y[i]):
+    @register_jitable(**_INLINE)
+    def _in_range(y, low, high, tolerance, k, lanes):
+        for i in range(low.size):
+            value = y[i * lanes + k]
+            if not math.isfinite(value):
                 return NOT_FINITE
-            if y[i] < low[i] - tolerance * max(1.0, abs(low[i])):
+            if value < low[i] - tolerance * max(1.0, abs(low[i])):
                 return OUT_OF_RANGE
-            if y[i] > high[i] + tolerance * max(1.0, abs(high[i])):
+            if value > high[i] + tolerance * max(1.0, abs(high[i])):
                 return OUT_OF_RANGE
         return OK
 
-    @_jit
-    def _dense_output(days, next_day, t, h, t_next, y, y_new, f1, n1, n5, rates, record, low,
-                      high, out):
-        """Write the recorded states on the days in ``(t, t_next]``; return the next day index.
+    @register_jitable(**_INLINE)
+    def _record_state(y, k, lanes, record, low, high, row):
+        for j in range(record.size):
+            i = record[j]
+            row[j] = min(max(y[i * lanes + k], low[i]), high[i])
 
-        The step's own continuous extension: the remainder is interpolated by
-        the quadratic through its values at the start, the middle (stage 5)
-        and the end of the step, and integrated exactly against the state's
-        exponential loss, ``y(t + s h) = e^{s z} y + s h [phi1 N(0) + s phi2 N'
-        + 2 s^2 phi3 N'']`` with ``phi_k = phi_k(s z)``. It is exact for a
-        relaxation toward a target that is quadratic in time, however fast
-        the relaxation.
+    @register_jitable(**_INLINE)
+    def _integrate_lanes(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
+                         rtol, atol, max_step, first_step, range_tolerance, weights, record,
+                         out, status, steps, lanes):
+        """Integrate every set of the block in ``lanes`` lanes (see the module docstring).
+
+        All per-lane numbers live in one array ``w`` at offsets that are
+        compile-time constants (``lanes`` is a literal here), which lets the
+        compiler prove that the loops over lanes touch disjoint memory and
+        vectorize them without run-time overlap checks.
         """
+        n = N_STATES
+        n_sets = y0.shape[0]
+        n_parameters = N_PARAMETERS
+        n_inputs = N_SEGMENT_INPUTS
+        n_segments = seg_start.size
         n_days = days.size
-        while next_day < n_days and days[next_day] <= t_next:
-            if days[next_day] == t_next:
-                for j in range(record.size):
-                    i = record[j]
-                    out[next_day, j] = min(max(y_new[i], low[i]), high[i])
-                next_day += 1
-                continue
-            s = (days[next_day] - t) / h
-            last_rate = -1.0
-            ez, p1, p2, p3 = 1.0, 1.0, 0.5, 1.0 / 6.0
-            for j in range(record.size):
-                i = record[j]
-                if rates[i] != last_rate:
-                    if rates[i] == 0.0:
-                        ez, p1, p2, p3 = 1.0, 1.0, 0.5, 1.0 / 6.0
-                    else:
-                        ez, p1, p2, p3, _ = phi_functions(-rates[i] * s * h)
-                    last_rate = rates[i]
-                start = n1[i]
-                middle = n5[i]
-                end = f1[i] + rates[i] * y_new[i]
-                slope = -3.0 * start + 4.0 * middle - end
-                curvature = 2.0 * start - 4.0 * middle + 2.0 * end
-                value = ez * y[i] + s * h * (p1 * start + s * p2 * slope
-                                             + 2.0 * s * s * p3 * curvature)
-                out[next_day, j] = min(max(value, low[i]), high[i])
-            next_day += 1
-        return next_day
+        size = n * lanes
+        # Rows of one value per (state, lane), at c = state * lanes + lane ...
+        Y, Y_NEW, F0, F1 = 0 * size, 1 * size, 2 * size, 3 * size
+        N1, N2, N3, N4, N5 = 4 * size, 5 * size, 6 * size, 7 * size, 8 * size
+        STAGE, END, N1_PREVIOUS, N5_PREVIOUS = 9 * size, 10 * size, 11 * size, 12 * size
+        D3, RATES, E_FULL, E_HALF = 13 * size, 14 * size, 15 * size, 16 * size
+        A21, A31, A32, A41, A42 = 17 * size, 18 * size, 19 * size, 20 * size, 21 * size
+        A51, A52, A54, B1, B4, B5 = (22 * size, 23 * size, 24 * size, 25 * size, 26 * size,
+                                     27 * size)
+        W3, W4 = 28 * size, 29 * size
+        # ... then rows of one value per lane.
+        base = 30 * size
+        T, H, T_NEXT, T_HALF = base, base + lanes, base + 2 * lanes, base + 3 * lanes
+        T_END, H_PREVIOUS, H_CARRY = base + 4 * lanes, base + 5 * lanes, base + 6 * lanes
+        LAST_H, ERROR, HISTORY, ACCEPT = (base + 7 * lanes, base + 8 * lanes, base + 9 * lanes,
+                                          base + 10 * lanes)
+        R_LEFT, R_RIGHT, R012, R123 = (base + 11 * lanes, base + 12 * lanes, base + 13 * lanes,
+                                       base + 14 * lanes)
+        R234, R0123, R1234, R01234 = (base + 15 * lanes, base + 16 * lanes, base + 17 * lanes,
+                                      base + 18 * lanes)
+        SHIFT = base + 19 * lanes
+        # ... then the parameters and segment inputs of each lane.
+        P = base + 20 * lanes
+        U = P + n_parameters * lanes
+        w = np.zeros(U + n_inputs * lanes)
+        y = w[Y:Y + size]
+        y_new = w[Y_NEW:Y_NEW + size]
+        p = w[P:P + n_parameters * lanes]
+        # Scratch rows for the coefficients of the lanes whose step changed (same order as
+        # E_FULL .. W4 above).
+        QZ, QH = 0, lanes
+        Q_E_FULL, Q_E_HALF, Q_A21, Q_A31, Q_A32 = (2 * lanes, 3 * lanes, 4 * lanes, 5 * lanes,
+                                                   6 * lanes)
+        Q_A41, Q_A42, Q_A51, Q_A52, Q_A54 = (7 * lanes, 8 * lanes, 9 * lanes, 10 * lanes,
+                                             11 * lanes)
+        Q_B1, Q_B4, Q_B5, Q_W3, Q_W4 = (12 * lanes, 13 * lanes, 14 * lanes, 15 * lanes,
+                                        16 * lanes)
+        q = np.zeros(17 * lanes)
+        changed = np.zeros(lanes, dtype=np.int64)
+        # Queue of (lane, day) pairs for the daily values inside accepted steps.
+        capacity = lanes * (int(max_step) + 2)
+        queue_lane = np.zeros(capacity, dtype=np.int64)
+        queue_day = np.zeros(capacity, dtype=np.int64)
+        queue_span = np.zeros(capacity)
+        DZ, D1, D2, D3_, D4, DV = (0, capacity, 2 * capacity, 3 * capacity, 4 * capacity,
+                                   5 * capacity)
+        dense = np.zeros(6 * capacity)
+        u = w[U:U + n_inputs * lanes]
+        for c in range(n_parameters * lanes):
+            p[c] = 1.0  # idle lanes compute with harmless numbers
+        lane_set = np.full(lanes, -1)
+        entering = np.zeros(lanes, dtype=np.bool_)
+        segment = np.zeros(lanes, dtype=np.int64)
+        next_day = np.zeros(lanes, dtype=np.int64)
+        accepted = np.zeros(lanes, dtype=np.int64)
+        rejected = np.zeros(lanes, dtype=np.int64)
+        inverse_weight = 1.0 / weights
+        row_of = COEFFICIENT_ROW
+        next_set = 0
+        active = 0
+        for k in range(lanes):
+            w[H + k] = 1.0
+            w[LAST_H + k] = -1.0
 
-    @_jit
-    def integrate_set(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
-                      rtol, atol, max_step, first_step, stiff_limit, range_tolerance, record, out):
-        """Integrate one parameter set; states ``record`` on ``days`` go to ``out`` (days x record).
+        while True:
+            # Empty lanes take the next sets; a set that fails at its initial state is done.
+            for k in range(lanes):
+                while lane_set[k] < 0 and next_set < n_sets:
+                    s = next_set
+                    next_set += 1
+                    for i in range(n):
+                        y[i * lanes + k] = y0[s, i]
+                    day = 0
+                    while day < n_days and days[day] <= seg_start[0]:
+                        _record_state(y, k, lanes, record, low, high, out[s, day])
+                        day += 1
+                    code = _in_range(y, low, high, range_tolerance, k, lanes)
+                    if code != OK:
+                        status[s] = code
+                        continue
+                    lane_set[k] = s
+                    active += 1
+                    next_day[k] = day
+                    segment[k] = 0
+                    accepted[k] = 0
+                    rejected[k] = 0
+                    w[H_CARRY + k] = first_step
+                    entering[k] = True
+            if active == 0:
+                break
 
-        Returns ``(status, accepted_steps, rejected_steps)``.
-        """
-        n = y0.size
-        y = y0.copy()
-        f0 = np.empty(n)
-        f1 = np.empty(n)
-        n1 = np.empty(n)
-        n2 = np.empty(n)
-        n3 = np.empty(n)
-        n4 = np.empty(n)
-        n5 = np.empty(n)
-        stage = np.empty(n)
-        y_new = np.empty(n)
-        loss = np.empty(n)
-        idle = np.zeros(n, dtype=np.bool_)
-        rates = np.empty(n)
-        # Per-state coefficients of the current step size (see the module docstring).
-        e_full = np.empty(n)
-        e_half = np.empty(n)
-        a21 = np.empty(n)
-        a31 = np.empty(n)
-        a32 = np.empty(n)
-        a41 = np.empty(n)
-        a42 = np.empty(n)
-        a51 = np.empty(n)
-        a52 = np.empty(n)
-        a54 = np.empty(n)
-        b1 = np.empty(n)
-        b4 = np.empty(n)
-        b5 = np.empty(n)
-        w3 = np.empty(n)
-        n5_previous = np.empty(n)
-        accepted = 0
-        rejected = 0
-        next_day = 0
-        n_days = days.size
-        # Days at or before the start: the initial state.
-        while next_day < n_days and days[next_day] <= seg_start[0]:
-            for j in range(record.size):
-                i = record[j]
-                out[next_day, j] = min(max(y[i], low[i]), high[i])
-            next_day += 1
-        status = _in_range(y, low, high, range_tolerance)
-        if status != OK:
-            return status, accepted, rejected
-        t = seg_start[0]
-        for k in range(seg_start.size):
-            p = seg_parameters[k]
-            u = seg_inputs[k]
-            t_end = seg_end[k]
-            t = seg_start[k]
-            loss_rates_into(y, p, u, loss)
-            rhs_into(t, y, p, u, f0)
-            for i in range(n):
-                idle[i] = False
-            for i in _EFFECT_STATES:
-                # An inactive treatment's effect at 0 stays at 0 all segment (its target
-                # is constant): left to the explicit part, cheaper and still exact.
-                idle[i] = f0[i] == 0.0 and y[i] == 0.0
-            h = min(first_step, max_step)
-            last_h = -1.0
-            h_previous = 0.0  # no history across a discontinuity
-            while t < t_end:
-                if accepted + rejected > MAX_STEPS:
-                    return TOO_MANY_STEPS, accepted, rejected
+            # Lanes at the start of a segment: its inputs, parameters, loss rates and N(y).
+            for k in range(lanes):
+                if not entering[k]:
+                    continue
+                entering[k] = False
+                s = lane_set[k]
+                g = segment[k]
+                for j in range(n_parameters):
+                    p[j * lanes + k] = seg_parameters[s, g, j]
+                for j in range(n_inputs):
+                    u[j * lanes + k] = seg_inputs[s, g, j]
+                w[T + k] = seg_start[g]
+                w[T_END + k] = seg_end[g]
+                loss_rates_into(y, p, u, w[RATES:RATES + size], k, lanes)
+                rhs_at(w[T + k], w, Y + k, w, P + k, w, U + k, w, F0 + k, lanes)
+                for i in _EFFECT_STATES:
+                    # An inactive treatment's effect at 0 stays at 0 all segment (its target is
+                    # constant): left to the explicit part, where it stays exactly 0.
+                    c = i * lanes + k
+                    if w[F0 + c] == 0.0 and y[c] == 0.0:
+                        w[RATES + c] = 0.0
+                start = first_step if g == 0 else max(w[H_CARRY + k], first_step)
+                w[H + k] = min(start, max_step)
+                w[H_PREVIOUS + k] = 0.0
+                w[LAST_H + k] = -1.0
+
+            # Step sizes: end exactly on the segment boundary; idle lanes take dummy steps.
+            n_changed = 0
+            for k in range(lanes):
+                t = w[T + k]
+                step = w[H + k]
+                t_end = w[T_END + k]
                 remaining = t_end - t
-                if h >= remaining * (1.0 - 1e-12) or remaining - h < 1e-9 * max(1.0, t_end):
-                    h = remaining
+                if lane_set[k] < 0:
+                    step = 1.0
+                    t_next = t + 1.0
+                elif step >= remaining * (1.0 - 1e-12) or \
+                        remaining - step < 1e-9 * max(1.0, t_end):
+                    step = remaining
                     t_next = t_end
                 else:
-                    t_next = t + h
-                if h != last_h:
-                    last_loss = -1.0
-                    ez, p1, p2, p3, p4 = 1.0, 1.0, 0.5, 1.0 / 6.0, 1.0 / 24.0
-                    ez2, q1, q2, q3 = 1.0, 1.0, 0.5, 1.0 / 6.0
-                    for i in range(n):
-                        if loss[i] * h > stiff_limit and not idle[i]:
-                            rates[i] = loss[i]
-                            if loss[i] != last_loss:  # states sharing a rate share phis
-                                z = -loss[i] * h
-                                ez, p1, p2, p3, p4 = phi_functions(z)
-                                ez2, q1, q2, q3, _ = phi_functions(0.5 * z)
-                                last_loss = loss[i]
-                        else:
-                            # Not stiff for this step: phi_k(0) = 1/k!, an explicit RK4.
-                            rates[i] = 0.0
-                            ez, p1, p2, p3, p4 = 1.0, 1.0, 0.5, 1.0 / 6.0, 1.0 / 24.0
-                            ez2, q1, q2, q3 = 1.0, 1.0, 0.5, 1.0 / 6.0
-                            last_loss = -1.0
-                        e_full[i] = ez
-                        e_half[i] = ez2
-                        a21[i] = h * 0.5 * q1
-                        a31[i] = h * (0.5 * q1 - q2)
-                        a32[i] = h * q2
-                        a41[i] = h * (p1 - 2.0 * p2)
-                        a42[i] = h * p2
-                        c52 = 0.5 * q2 - p3 + 0.25 * p2 - 0.5 * q3
-                        c54 = 0.25 * q2 - c52
-                        a51[i] = h * (0.5 * q1 - 2.0 * c52 - c54)
-                        a52[i] = h * c52
-                        a54[i] = h * c54
-                        b1[i] = h * (p1 - 3.0 * p2 + 4.0 * p3)
-                        b4[i] = h * (4.0 * p3 - p2)
-                        b5[i] = h * (4.0 * p2 - 8.0 * p3)
-                        # Weight of the cubic term the quadratic quadrature neglects.
-                        w3[i] = h ** 4 * (6.0 * p4 - 3.0 * p3 + 0.5 * p2)
-                    last_h = h
-                t_half = t + 0.5 * h
-                for i in range(n):
-                    n1[i] = f0[i] + rates[i] * y[i]
-                    stage[i] = e_half[i] * y[i] + a21[i] * n1[i]
-                _remainder(t_half, stage, p, u, rates, n2)
-                for i in range(n):
-                    stage[i] = e_half[i] * y[i] + a31[i] * n1[i] + a32[i] * n2[i]
-                _remainder(t_half, stage, p, u, rates, n3)
-                for i in range(n):
-                    stage[i] = e_full[i] * y[i] + a41[i] * n1[i] + a42[i] * (n2[i] + n3[i])
-                _remainder(t_next, stage, p, u, rates, n4)
-                for i in range(n):
-                    stage[i] = e_half[i] * y[i] + a51[i] * n1[i] + a52[i] * (n2[i] + n3[i]) \
-                        + a54[i] * n4[i]
-                _remainder(t_half, stage, p, u, rates, n5)
-                for i in range(n):
-                    y_new[i] = e_full[i] * y[i] + b1[i] * n1[i] + b4[i] * n4[i] + b5[i] * n5[i]
-                rhs_into(t_next, y_new, p, u, f1)
-                error = 0.0
-                # Divided differences over this step and the last (reciprocals hoisted).
-                inv_left = 2.0 / h_previous if h_previous > 0.0 else 0.0
-                inv_half = 2.0 / h
-                inv_h = 1.0 / h
-                inv_second_left = 2.0 / (h + h_previous)
-                inv_third = 1.0 / (h + 0.5 * h_previous)
-                for i in range(n):
-                    scale = atol + rtol * max(abs(y[i]), abs(y_new[i]))
-                    # Embedded order-3 solution: the mid stage n3 in place of n5.
-                    estimate = abs(b5[i] * (n5[i] - n3[i]))
-                    # The end stage n4 (from a second-order stage) against the remainder
-                    # at the new solution: large when a fast relaxation follows a
-                    # target that the end stage got wrong.
-                    end = f1[i] + rates[i] * y_new[i]
-                    estimate = max(estimate, abs(b4[i] * (end - n4[i])))
-                    if h_previous > 0.0 and w3[i] != 0.0:
-                        # Quadrature error of a fast-relaxing state: the cubic part of
-                        # its remainder, which the quadratic quadrature neglects.
-                        left = (n1[i] - n5_previous[i]) * inv_left
-                        middle = (n5[i] - n1[i]) * inv_half
-                        right = (end - n5[i]) * inv_half
-                        third = ((right - middle) * inv_h
-                                 - (middle - left) * inv_second_left) * inv_third
-                        estimate = max(estimate, abs(w3[i] * third))
-                    error = max(error, estimate / scale)
-                if not math.isfinite(error):
-                    error = 1e10
-                if error > 1.0:
-                    rejected += 1
-                    h *= max(0.2, 0.9 * error ** (-0.25))
+                    t_next = t + step
+                w[H + k] = step
+                w[T_NEXT + k] = t_next
+                w[T_HALF + k] = t + 0.5 * step
+                if step != w[LAST_H + k]:
+                    changed[n_changed] = k
+                    n_changed += 1
+                    w[LAST_H + k] = step
+
+            # Coefficients of the lanes whose step changed, gathered into a dense batch,
+            # one row per distinct loss rate: phi functions of -rate h/2, then doubled.
+            # A row whose rates are all 0 (the threshold, an inactive treatment) has
+            # phi_k = 1/k!; rows that share a rate (the headache components) share them.
+            for i in range(n if n_changed > 0 else 0):
+                shared = row_of[i]
+                if shared != i:
+                    for offset in range(E_FULL, W4 + size, size):
+                        for j in range(n_changed):
+                            k = changed[j]
+                            w[offset + i * lanes + k] = w[offset + shared * lanes + k]
                     continue
-                accepted += 1
-                status = _in_range(y_new, low, high, range_tolerance)
-                if status != OK:
-                    return status, accepted, rejected
-                next_day = _dense_output(days, next_day, t, h, t_next, y, y_new, f1, n1, n5,
-                                         rates, record, low, high, out)
-                for i in range(n):
-                    y[i] = y_new[i]
-                    f0[i] = f1[i]
-                    n5_previous[i] = n5[i]
-                h_previous = h
-                t = t_next
-                factor = 5.0 if error == 0.0 else min(5.0, max(0.2, 0.9 * error ** (-0.25)))
-                if factor < 1.25:
-                    # Keep the step (and its exponentials) unless it can grow by a quarter.
-                    factor = min(factor, 1.0)
-                h = min(h * factor, max_step)
+                explicit = True
+                for j in range(n_changed):
+                    k = changed[j]
+                    rate = w[RATES + i * lanes + k]
+                    explicit &= rate == 0.0
+                    q[QZ + j] = -0.5 * rate * w[H + k]
+                    q[QH + j] = w[H + k]
+                for j in range(n_changed):
+                    step = q[QH + j]
+                    if explicit:
+                        eh, q1, q2, q3, q4, q5 = 1.0, 1.0, _F2, _F3, _F4, _F5
+                        ef, p1, p2, p3, p4, p5 = 1.0, 1.0, _F2, _F3, _F4, _F5
+                    else:
+                        eh, q1, q2, q3, q4, q5 = phi_functions(q[QZ + j])
+                        ef, p1, p2, p3, p4, p5 = double_phi_functions(eh, q1, q2, q3, q4, q5)
+                    step4 = step * step * step * step
+                    c52 = 0.5 * q2 - p3 + 0.25 * p2 - 0.5 * q3
+                    c54 = 0.25 * q2 - c52
+                    q[Q_E_FULL + j] = ef
+                    q[Q_E_HALF + j] = eh
+                    q[Q_A21 + j] = step * 0.5 * q1
+                    q[Q_A31 + j] = step * (0.5 * q1 - q2)
+                    q[Q_A32 + j] = step * q2
+                    q[Q_A41 + j] = step * (p1 - 2.0 * p2)
+                    q[Q_A42 + j] = step * p2
+                    q[Q_A51 + j] = step * (0.5 * q1 - 2.0 * c52 - c54)
+                    q[Q_A52 + j] = step * c52
+                    q[Q_A54 + j] = step * c54
+                    q[Q_B1 + j] = step * (p1 - 3.0 * p2 + 4.0 * p3)
+                    q[Q_B4 + j] = step * (4.0 * p3 - p2)
+                    q[Q_B5 + j] = step * (4.0 * p2 - 8.0 * p3)
+                    # Weights of the cubic and quartic terms the quadrature leaves out.
+                    q[Q_W3 + j] = step4 * (6.0 * p4 - 3.0 * p3 + 0.5 * p2)
+                    q[Q_W4 + j] = step4 * step * (24.0 * p5 - 9.0 * p4 + p3)
+                for m in range(W4 // size - E_FULL // size + 1):
+                    for j in range(n_changed):
+                        w[E_FULL + m * size + i * lanes + changed[j]] = q[Q_E_FULL + m * lanes + j]
+
+            # The stages.
             for i in range(n):
-                y[i] = min(max(y[i], low[i]), high[i])
-        return OK, accepted, rejected
+                for k in range(lanes):
+                    c = i * lanes + k
+                    w[N1 + c] = w[F0 + c] + w[RATES + c] * w[Y + c]
+                    w[STAGE + c] = w[E_HALF + c] * w[Y + c] + w[A21 + c] * w[N1 + c]
+            for k in range(lanes):
+                rhs_at(w[T_HALF + k], w, STAGE + k, w, P + k, w, U + k, w, N2 + k, lanes)
+            for i in range(n):
+                for k in range(lanes):
+                    c = i * lanes + k
+                    w[N2 + c] += w[RATES + c] * w[STAGE + c]
+                    w[STAGE + c] = (w[E_HALF + c] * w[Y + c] + w[A31 + c] * w[N1 + c]
+                                + w[A32 + c] * w[N2 + c])
+            for k in range(lanes):
+                rhs_at(w[T_HALF + k], w, STAGE + k, w, P + k, w, U + k, w, N3 + k, lanes)
+            for i in range(n):
+                for k in range(lanes):
+                    c = i * lanes + k
+                    w[N3 + c] += w[RATES + c] * w[STAGE + c]
+                    w[STAGE + c] = (w[E_FULL + c] * w[Y + c] + w[A41 + c] * w[N1 + c]
+                                + w[A42 + c] * (w[N2 + c] + w[N3 + c]))
+            for k in range(lanes):
+                rhs_at(w[T_NEXT + k], w, STAGE + k, w, P + k, w, U + k, w, N4 + k, lanes)
+            for i in range(n):
+                for k in range(lanes):
+                    c = i * lanes + k
+                    w[N4 + c] += w[RATES + c] * w[STAGE + c]
+                    w[STAGE + c] = (w[E_HALF + c] * w[Y + c] + w[A51 + c] * w[N1 + c]
+                                + w[A52 + c] * (w[N2 + c] + w[N3 + c]) + w[A54 + c] * w[N4 + c])
+            for k in range(lanes):
+                rhs_at(w[T_HALF + k], w, STAGE + k, w, P + k, w, U + k, w, N5 + k, lanes)
+            for i in range(n):
+                for k in range(lanes):
+                    c = i * lanes + k
+                    w[N5 + c] += w[RATES + c] * w[STAGE + c]
+                    w[Y_NEW + c] = (w[E_FULL + c] * w[Y + c] + w[B1 + c] * w[N1 + c]
+                                + w[B4 + c] * w[N4 + c] + w[B5 + c] * w[N5 + c])
+            for k in range(lanes):
+                rhs_at(w[T_NEXT + k], w, Y_NEW + k, w, P + k, w, U + k, w, F1 + k, lanes)
+
+            # Local error estimates (module docstring): divided differences of N over the
+            # previous step's start and middle and this step's start, middle and end.
+            for k in range(lanes):
+                step = w[H + k]
+                history = w[H_PREVIOUS + k] > 0.0
+                left = w[H_PREVIOUS + k] if history else step
+                w[HISTORY + k] = 1.0 if history else 0.0
+                w[ERROR + k] = 0.0
+                w[R_LEFT + k] = 2.0 / left
+                w[R_RIGHT + k] = 2.0 / step
+                w[R012 + k] = 1.0 / left
+                w[R123 + k] = 2.0 / (step + left)
+                w[R234 + k] = 1.0 / step
+                w[R0123 + k] = 1.0 / (0.5 * step + left)
+                w[R1234 + k] = 1.0 / (step + 0.5 * left)
+                w[R01234 + k] = 1.0 / (step + left)
+                w[SHIFT + k] = 0.5 * left
+            for i in range(n):
+                weight = inverse_weight[i]
+                for k in range(lanes):
+                    c = i * lanes + k
+                    n1 = w[N1 + c]
+                    n5 = w[N5 + c]
+                    finish = w[F1 + c] + w[RATES + c] * w[Y_NEW + c]
+                    w[END + c] = finish
+                    d01 = (w[N5_PREVIOUS + c] - w[N1_PREVIOUS + c]) * w[R_LEFT + k]
+                    d12 = (n1 - w[N5_PREVIOUS + c]) * w[R_LEFT + k]
+                    d23 = (n5 - n1) * w[R_RIGHT + k]
+                    d34 = (finish - n5) * w[R_RIGHT + k]
+                    d012 = (d12 - d01) * w[R012 + k]
+                    d123 = (d23 - d12) * w[R123 + k]
+                    d234 = (d34 - d23) * w[R234 + k]
+                    d0123 = (d123 - d012) * w[R0123 + k]
+                    d1234 = (d234 - d123) * w[R1234 + k]
+                    d01234 = (d1234 - d0123) * w[R01234 + k]
+                    quadrature = abs(w[W3 + c] * d1234
+                                     + (w[W4 + c] + w[SHIFT + k] * w[W3 + c]) * d01234)
+                    curvature = abs(w[B5 + c] * (n5 - 0.5 * (n1 + finish)))
+                    history = w[HISTORY + k] != 0.0
+                    estimate = max(abs(w[B4 + c] * (finish - w[N4 + c])),
+                                   quadrature if history else curvature)
+                    w[D3 + c] = d1234 if history else 0.0
+                    scale = atol + rtol * max(abs(w[Y + c]), abs(w[Y_NEW + c]))
+                    w[ERROR + k] = max(w[ERROR + k], estimate * weight / scale)
+
+            # Accept or reject, lane by lane.
+            n_queued = 0
+            for k in range(lanes):
+                w[ACCEPT + k] = 0.0
+                s = lane_set[k]
+                if s < 0:
+                    continue
+                err = w[ERROR + k] if math.isfinite(w[ERROR + k]) else 1e10
+                if accepted[k] + rejected[k] >= MAX_STEPS:
+                    status[s] = TOO_MANY_STEPS
+                elif err > 1.0:
+                    rejected[k] += 1
+                    w[H + k] *= max(0.2, 0.9 / math.sqrt(math.sqrt(err)))
+                    continue
+                else:
+                    code = _in_range(y_new, low, high, range_tolerance, k, lanes)
+                    if code == OK:
+                        w[ACCEPT + k] = 1.0
+                        accepted[k] += 1
+                        # Days in (t, t_next]: the step's end is recorded as it is, days
+                        # inside the step are queued for the continuous extension below.
+                        day = next_day[k]
+                        while day < n_days and days[day] <= w[T_NEXT + k]:
+                            if days[day] == w[T_NEXT + k]:
+                                _record_state(y_new, k, lanes, record, low, high, out[s, day])
+                            else:
+                                queue_lane[n_queued] = k
+                                queue_day[n_queued] = day
+                                queue_span[n_queued] = days[day] - w[T + k]
+                                n_queued += 1
+                            day += 1
+                        next_day[k] = day
+                        factor = 5.0 if err == 0.0 else min(
+                            5.0, max(0.2, 0.9 / math.sqrt(math.sqrt(err))))
+                        if factor < 1.25:
+                            factor = min(factor, 1.0)  # keep the step and its coefficients
+                        if w[T_NEXT + k] < w[T_END + k]:
+                            w[H_CARRY + k] = w[H + k]
+                        w[H_PREVIOUS + k] = w[H + k]
+                        w[T + k] = w[T_NEXT + k]
+                        w[H + k] = min(w[H + k] * factor, max_step)
+                        continue
+                    status[s] = code
+                # The set failed: its lane is free.
+                steps[s, 0] = accepted[k]
+                steps[s, 1] = rejected[k]
+                lane_set[k] = -1
+                active -= 1
+
+            # Daily values inside the accepted steps (module docstring, "Daily values"),
+            # for all queued days at once; the phi functions once per distinct loss rate.
+            for j in range(record.size):
+                i = record[j]
+                if j == 0 or row_of[i] != row_of[record[j - 1]]:
+                    for e in range(n_queued):
+                        ez, phi1, phi2, phi3, phi4, _ = phi_functions(
+                            -w[RATES + i * lanes + queue_lane[e]] * queue_span[e])
+                        dense[DZ + e] = ez
+                        dense[D1 + e] = phi1
+                        dense[D2 + e] = phi2
+                        dense[D3_ + e] = phi3
+                        dense[D4 + e] = phi4
+                for e in range(n_queued):
+                    k = queue_lane[e]
+                    c = i * lanes + k
+                    span = queue_span[e]
+                    step = w[H_PREVIOUS + k]  # the accepted step (H is already the next one)
+                    ratio = span / step
+                    start = w[N1 + c]
+                    middle = w[N5 + c]
+                    finish = w[END + c]
+                    slope = -3.0 * start + 4.0 * middle - finish
+                    curvature = 2.0 * start - 4.0 * middle + 2.0 * finish
+                    value = dense[DZ + e] * w[Y + c] + span * (
+                        dense[D1 + e] * start + ratio * dense[D2 + e] * slope
+                        + 2.0 * ratio * ratio * dense[D3_ + e] * curvature)
+                    # The cubic term D3 x (x - h/2)(x - h) from the previous step (D3 = 0
+                    # without one).
+                    value += w[D3 + c] * span * span * (6.0 * span * span * dense[D4 + e]
+                                                        - 3.0 * step * span * dense[D3_ + e]
+                                                        + 0.5 * step * step * dense[D2 + e])
+                    dense[DV + e] = min(max(value, low[i]), high[i])
+                for e in range(n_queued):
+                    out[lane_set[queue_lane[e]], queue_day[e], j] = dense[DV + e]
+
+            for i in range(n):
+                for k in range(lanes):
+                    c = i * lanes + k
+                    if w[ACCEPT + k] != 0.0:
+                        w[Y + c] = w[Y_NEW + c]
+                        w[F0 + c] = w[F1 + c]
+                        w[N1_PREVIOUS + c] = w[N1 + c]
+                        w[N5_PREVIOUS + c] = w[N5 + c]
+
+            # Lanes at a segment end: the next segment, or the set is done.
+            for k in range(lanes):
+                if w[ACCEPT + k] == 0.0 or w[T + k] < w[T_END + k]:
+                    continue
+                for i in range(n):
+                    c = i * lanes + k
+                    y[c] = min(max(y[c], low[i]), high[i])
+                if segment[k] + 1 < n_segments:
+                    segment[k] += 1
+                    entering[k] = True
+                    continue
+                s = lane_set[k]
+                status[s] = OK
+                steps[s, 0] = accepted[k]
+                steps[s, 1] = rejected[k]
+                lane_set[k] = -1
+                active -= 1
 
     @_jit
     def integrate_block(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
-                        rtol, atol, max_step, first_step, stiff_limit, range_tolerance, record,
+                        rtol, atol, max_step, first_step, range_tolerance, weights, record,
                         out, status, steps):
-        """:func:`integrate_set` for every row of ``y0`` (sets are independent)."""
-        for s in range(y0.shape[0]):
-            code, accepted, rejected = integrate_set(
-                y0[s], seg_start, seg_end, seg_inputs[s], seg_parameters[s], days, low, high,
-                rtol, atol, max_step, first_step, stiff_limit, range_tolerance, record, out[s])
-            status[s] = code
-            steps[s, 0] = accepted
-            steps[s, 1] = rejected
+        """Integrate every row of ``y0`` in :data:`LANES` SIMD lanes.
+
+        ``out[set, day, j]`` receives state ``record[j]``; ``status[set]`` a
+        code of :data:`STATUS_TEXT`; ``steps[set]`` accepted and rejected steps.
+        """
+        _integrate_lanes(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
+                         rtol, atol, max_step, first_step, range_tolerance, weights, record,
+                         out, status, steps, LANES)
+
+    @_jit
+    def integrate_few(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
+                      rtol, atol, max_step, first_step, range_tolerance, weights, record,
+                      out, status, steps):
+        """:func:`integrate_block` in :data:`SMALL_LANES` lanes: for a few sets, same results."""
+        _integrate_lanes(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
+                         rtol, atol, max_step, first_step, range_tolerance, weights, record,
+                         out, status, steps, SMALL_LANES)
 finally:
     numba.config.CACHE_DIR = _previous_cache_dir
-

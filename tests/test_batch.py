@@ -12,7 +12,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from model import load_scenario, simulate, summarize
 from model.batch import BatchSettings, day_grid, initial_states, simulate_batch
-from model.batch_kernel import phi_functions
+from model.batch_kernel import double_phi_functions, phi_values
 from model.equations import steady_state
 from model.parameters import NAMES, PARAMETERS, parameter_vector
 from model.profiles import constant
@@ -50,20 +50,25 @@ def random_parameter_sets(scenario: Scenario, n: int, seed: int) -> np.ndarray:
 
 @pytest.mark.parametrize("z", [-1e-8, -0.01, -0.3, -0.49999, -0.50001, -1.0, -7.5, -300.0, 0.2])
 def test_phi_functions_match_their_definitions(z):
-    ez, phi1, phi2, phi3, phi4 = phi_functions(z)
+    ez, *phis = phi_values(z)
     assert_allclose(ez, math.exp(z), rtol=1e-15)
-    assert_allclose(phi1, math.expm1(z) / z, rtol=1e-14)
-    # phi2 and phi3 from exact rational series (no cancellation) in high precision.
+    assert_allclose(phis[0], math.expm1(z) / z, rtol=1e-14)
+    # phi_k from the exact rational series in high precision.
     from fractions import Fraction
 
     zq = Fraction(z)
-    series2 = sum(zq**j / math.factorial(j + 2) for j in range(60))
-    series3 = sum(zq**j / math.factorial(j + 3) for j in range(60))
-    if abs(z) < 20:
-        assert_allclose(phi2, float(series2), rtol=1e-13)
-        assert_allclose(phi3, float(series3), rtol=1e-13)
-    else:
-        assert_allclose(phi2, (phi1 - 1) / z, rtol=1e-15)
+    expected = math.expm1(z) / z
+    for k, value in enumerate(phis, start=1):
+        if abs(z) < 20:
+            expected = float(sum(zq**j / math.factorial(j + k) for j in range(80)))
+        elif k > 1:  # the recurrence is well conditioned far from 0
+            expected = (expected - 1.0 / math.factorial(k - 1)) / z
+        assert_allclose(value, expected, rtol=1e-13, err_msg=f"phi{k}({z})")
+
+
+@pytest.mark.parametrize("z", [-1e-6, -0.4, -0.9, -1.2, -6.0, -60.0])
+def test_doubling_gives_the_phi_functions_of_twice_the_argument(z):
+    assert_allclose(double_phi_functions(*phi_values(z / 2)), phi_values(z), rtol=2e-14)
 
 
 def test_initial_states_are_the_healthy_steady_state_of_each_set():
