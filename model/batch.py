@@ -35,8 +35,8 @@ from .treatments import combined_targets, parameters_at
 
 _LOWER = np.array([s.low for s in STATES])
 _UPPER = np.array([s.high for s in STATES])
-BLOCK_SIZE = 512  # sets handed to one thread at a time (lanes refill within a block)
-FEW_SETS = 16     # up to this many sets run in the narrow kernel (same results, less idle lanes)
+BLOCKS_PER_THREAD = 4  # lanes refill within a block; threads take blocks as they free up
+FEW_SETS = 16  # up to this many sets run in the narrow kernel (same results, fewer idle lanes)
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,10 @@ def simulate_batch(scenario: Scenario, parameter_sets: np.ndarray, *,
                settings.range_tolerance, batch_kernel.TOLERANCE_WEIGHTS, indices, out[lo:hi],
                status[lo:hi], steps[lo:hi])
 
-    blocks = [(lo, min(lo + BLOCK_SIZE, n_sets)) for lo in range(0, n_sets, BLOCK_SIZE)]
+    # One block per thread would leave a thread idle when its block ends early; more blocks
+    # leave more lanes idle at block ends (each block drains its lanes). A few per thread.
+    size = n_sets if threads <= 1 else max(1, -(-n_sets // (threads * BLOCKS_PER_THREAD)))
+    blocks = [(lo, min(lo + size, n_sets)) for lo in range(0, n_sets, size)]
     if threads <= 1 or len(blocks) <= 1:
         for lo, hi in blocks:
             run(lo, hi)
