@@ -163,8 +163,15 @@ def phi_functions(z):
 
     Near 0, ``phi5`` from its Taylor series and the others by the stable
     backward recurrence ``phi_k = z phi_{k+1} + 1/k!``; elsewhere from
-    ``exp(z)`` by ``phi_{k+1} = (phi_k - 1/k!) / z``.
+    ``exp(z)`` by ``phi_{k+1} = (phi_k - 1/k!) / z``. With the vectorizable
+    :func:`model.fast_math.exp`, for loops over lanes.
     """
+    return _phi_functions(z, fast_math.exp(z))
+
+
+@register_jitable(**_INLINE)
+def _phi_functions(z, ez):
+    """:func:`phi_functions` given ``ez = exp(z)`` (used only for ``|z| >= 0.5``)."""
     if abs(z) < _TAYLOR_LIMIT:
         phi5 = 0.0
         for j in range(_TAYLOR_TERMS - 1, -1, -1):
@@ -174,7 +181,6 @@ def phi_functions(z):
         phi2 = z * phi3 + _F2
         phi1 = z * phi2 + 1.0
         return z * phi1 + 1.0, phi1, phi2, phi3, phi4, phi5
-    ez = fast_math.exp(z)
     inverse = 1.0 / z
     phi1 = (ez - 1.0) * inverse
     phi2 = (phi1 - 1.0) * inverse
@@ -269,9 +275,9 @@ try:
                                        base + 14 * lanes)
         R234, R0123, R1234, R01234 = (base + 15 * lanes, base + 16 * lanes, base + 17 * lanes,
                                       base + 18 * lanes)
-        SHIFT = base + 19 * lanes
+        SHIFT, RANGE = base + 19 * lanes, base + 20 * lanes
         # ... then the parameters and segment inputs of each lane.
-        P = base + 20 * lanes
+        P = base + 21 * lanes
         U = P + n_parameters * lanes
         w = np.zeros(U + n_inputs * lanes)
         y = w[Y:Y + size]
@@ -299,6 +305,9 @@ try:
         accepted = np.zeros(lanes, dtype=np.int64)
         rejected = np.zeros(lanes, dtype=np.int64)
         inverse_weight = 1.0 / weights
+        # Physical ranges, widened by the tolerance for integration error.
+        lower_limit = low - range_tolerance * np.maximum(1.0, np.abs(low))
+        upper_limit = high + range_tolerance * np.maximum(1.0, np.abs(high))
         next_set = 0
         active = 0
         for k in range(lanes):
@@ -517,6 +526,7 @@ try:
                 w[R1234 + k] = 1.0 / (step + 0.5 * left)
                 w[R01234 + k] = 1.0 / (step + left)
                 w[SHIFT + k] = 0.5 * left
+                w[RANGE + k] = 0.0
             for i in range(n):
                 weight = inverse_weight[i]
                 row = _coefficient_row(i) * lanes
@@ -550,8 +560,18 @@ try:
                     estimate = abs(stages) + (quadrature if history else curvature)
                     w[D3 + c] = d1234 if history else 0.0
                     w[D4 + c] = d01234 if history else 0.0
-                    scale = atol + rtol * max(abs(w[Y + c]), abs(w[Y_NEW + c]))
+                    value = w[Y_NEW + c]
+                    scale = atol + rtol * max(abs(w[Y + c]), abs(value))
                     w[ERROR + k] = max(w[ERROR + k], estimate * weight / scale)
+
+            # How far each lane's new solution lies outside the widened physical ranges, summed
+            # over states (0 inside; NaN stays NaN): only lanes not at 0 are examined below.
+            for i in range(n):
+                lowest = lower_limit[i]
+                highest = upper_limit[i]
+                for k in range(lanes):
+                    value = w[Y_NEW + i * lanes + k]
+                    w[RANGE + k] += max(max(lowest - value, value - highest), 0.0)
 
             # Accept or reject, lane by lane.
             for k in range(lanes):
@@ -567,7 +587,8 @@ try:
                     w[H + k] *= max(0.2, 0.9 / math.sqrt(math.sqrt(err)))
                     continue
                 else:
-                    code = _in_range(y_new, low, high, range_tolerance, k, lanes)
+                    code = OK if w[RANGE + k] == 0.0 else _in_range(
+                        y_new, low, high, range_tolerance, k, lanes)
                     if code == OK:
                         w[ACCEPT + k] = 1.0
                         accepted[k] += 1
@@ -588,8 +609,10 @@ try:
                                 i = record[j]
                                 c = i * lanes + k
                                 if _coefficient_row(i) != last_row:
-                                    ez, phi1, phi2, phi3, phi4, phi5 = phi_functions(
-                                        -w[RATES + c] * span)
+                                    # Scalar code: the C library's exp is faster here.
+                                    z = -w[RATES + c] * span
+                                    ez, phi1, phi2, phi3, phi4, phi5 = _phi_functions(
+                                        z, math.exp(z))
                                     last_row = _coefficient_row(i)
                                 start = w[N1 + c]
                                 middle = w[N5 + c]
