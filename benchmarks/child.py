@@ -1,9 +1,10 @@
 """Measurements that need a fresh process; run by ``run.py``, one JSON object on stdout.
 
 ``python benchmarks/child.py first-call``
-    Time the imports and the first ``simulate_batch`` call (one set). With
-    ``LBP_HEADACHE_CACHE`` pointing at an empty folder this is the compile
-    time; pointing at a filled one, the cache-hit load time.
+    Time the imports, the first ``simulate_batch`` call with one set (the
+    narrow kernel) and the first with a block of sets (the wide kernel). With
+    ``LBP_HEADACHE_CACHE`` pointing at an empty folder these are the compile
+    times; pointing at a filled one, the cache-hit load times.
 
 ``python benchmarks/child.py sweep N_SETS WORKERS``
     Run a metrics-only latin-hypercube sweep of ``N_SETS`` sets through
@@ -40,12 +41,16 @@ def first_call() -> dict:
     first = time.perf_counter()
     simulate_batch(scenario, rows)
     second = time.perf_counter()
+    block = benchlib.uniform_sets(batch_kernel.LANES, benchlib.ACCURACY_SEED)
+    simulate_batch(scenario, block)
+    first_block = time.perf_counter()
     cache = batch_kernel.cache_folder()
     return {
         "import_model_s": imported_model - started,
         "import_kernel_s": imported_kernel - imported_model,
         "first_call_s": first - before,
         "second_call_s": second - first,
+        "first_block_call_s": first_block - second,
         "rss_after_model_mib": rss_model,
         "rss_after_kernel_mib": rss_kernel,
         "peak_rss_mib": benchlib.peak_rss_mib(),
@@ -61,7 +66,9 @@ def sweep(n_sets: int, workers: int) -> dict:
     from model.sweep_spec import load_sweep
 
     started = time.perf_counter()
-    simulate_batch(load_scenario(benchlib.SCENARIO), benchlib.uniform_sets(1, 0))  # cache load
+    scenario = load_scenario(benchlib.SCENARIO)
+    for n in (1, 64):  # load both compiled kernels (narrow and wide) from the cache
+        simulate_batch(scenario, benchlib.uniform_sets(n, 0))
     warm_up = time.perf_counter() - started
     rss_ready = benchlib.current_rss_mib()
     with tempfile.TemporaryDirectory(prefix="lbp-bench-sweep-") as folder:

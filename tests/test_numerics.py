@@ -20,7 +20,7 @@ from helpers import (
 from numpy.testing import assert_allclose
 
 from model import profiles
-from model.equations import rhs, steady_state
+from model.equations import rhs, rhs_at, steady_state
 from model.errors import SolverError
 from model.observation import sample_diary
 from model.parameters import PARAMETERS, parameter_vector
@@ -239,6 +239,31 @@ STEADY_INPUTS = [
     (5.0, 0.8, 1.0),
     (8.0, 1.0, 1.0),
 ]
+
+
+def test_rhs_at_reads_and_writes_one_set_of_a_variable_major_block():
+    """The batch layout: set k of a block at ``x[offset + i * stride + k]``, all in one array."""
+    rng = np.random.default_rng(8)
+    stride, n_sets = 5, 3
+    low = np.array([q.low for q in PARAMETERS])
+    high = np.array([q.high for q in PARAMETERS])
+    sets = low + (high - low) * rng.random((n_sets, low.size))
+    states = rng.random((n_sets, len(STATES))) * np.array([s.high for s in STATES]) * 0.2
+    inputs = np.array([constant_inputs(pain, 0.3, 0.5) for pain in (1.0, 4.0, 7.0)])
+    inputs[:, 7:] = rng.random((n_sets, 4))  # treatment targets
+    y0, p0 = 0, len(STATES) * stride
+    u0 = p0 + low.size * stride
+    d0 = u0 + inputs.shape[1] * stride
+    block = np.full(d0 + len(STATES) * stride, np.nan)  # unused lanes stay NaN
+    for k in range(n_sets):
+        block[y0 + k:p0:stride] = states[k]
+        block[p0 + k:u0:stride] = sets[k]
+        block[u0 + k:d0:stride] = inputs[k]
+    for k in range(n_sets):
+        rhs_at(2.5, block, y0 + k, block, p0 + k, block, u0 + k, block, d0 + k, stride)
+    for k in range(n_sets):
+        assert_allclose(block[d0 + k::stride], rhs(2.5, states[k], sets[k], inputs[k]),
+                        rtol=1e-15, atol=0)
 
 
 @pytest.mark.parametrize(("pain", "disc", "load"), STEADY_INPUTS)
