@@ -38,7 +38,7 @@ def _rhs_loop(n, y, p, u, out):
 def _lanes_loop(n, w):
     # The engine's layout: every block in one array, LANES sets per row.
     total = 0.0
-    for k in range(n):
+    for _ in range(n):
         w[0] += 1e-15
         for lane in range(LANES):
             rhs_at(0.5, w, _STATE + lane, w, _PARAMETERS + lane, w, _INPUTS + lane, w,
