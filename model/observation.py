@@ -45,7 +45,8 @@ def headache_day_probability(load, p: np.ndarray):
     load = np.maximum(np.asarray(load, dtype=float), 0.0)
     m = p[INDEX["headache_day_hill"]]
     half = p[INDEX["headache_day_half_load"]]
-    return load**m / (load**m + half**m)
+    ratio = (load / half) ** m  # one power: L^m / (L^m + half^m) = r / (1 + r)
+    return ratio / (1.0 + ratio)
 
 
 def day_means(values: np.ndarray) -> np.ndarray:

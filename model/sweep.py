@@ -373,9 +373,12 @@ def _assemble(spec: SweepSpec, design: np.ndarray, folder: Path, chunk_root: Pat
 def _cells(column: np.ndarray) -> list[str]:
     """A column as CSV text: floats in their shortest exact form (``repr``), NaN empty."""
     values = column.tolist()  # Python numbers: formatting numpy scalars is several times slower
-    if column.dtype.kind == "f":
-        return ["" if v != v else repr(v) for v in values]
-    return [str(v) for v in values]
+    if column.dtype.kind != "f":
+        return list(map(str, values))
+    cells = list(map(repr, values))
+    for k in np.flatnonzero(np.isnan(column)).tolist():
+        cells[k] = ""
+    return cells
 
 
 def _open_trajectory(folder: Path, label: str, variable: str, n_sets: int, n_days: int):
