@@ -345,7 +345,8 @@ def _assemble(spec: SweepSpec, design: np.ndarray, folder: Path, chunk_root: Pat
             columns = [np.full(hi - lo, label, dtype=object), np.arange(lo, hi),
                        *[values[name] for name in header[2:-1]],
                        np.array([STATUS_TEXT[int(s)] for s in status], dtype=object)]
-            writer.writerows(zip(*[_cells(column) for column in columns]))
+            lines = map(",".join, zip(*[_cells(column) for column in columns]))
+            handle.write("".join(line + "\r\n" for line in lines))  # csv's dialect
             if parquet is not None:
                 parquet.write(header, columns)
             for variable in spec.trajectories:
@@ -371,14 +372,23 @@ def _assemble(spec: SweepSpec, design: np.ndarray, folder: Path, chunk_root: Pat
 
 
 def _cells(column: np.ndarray) -> list[str]:
-    """A column as CSV text: floats in their shortest exact form (``repr``), NaN empty."""
+    """A column as CSV fields: floats in their shortest exact form (``repr``), NaN empty,
+    text quoted as the ``csv`` module would."""
     values = column.tolist()  # Python numbers: formatting numpy scalars is several times slower
+    if column.dtype.kind == "O":
+        return [_quote(str(v)) for v in values]
     if column.dtype.kind != "f":
         return list(map(str, values))
     cells = list(map(repr, values))
     for k in np.flatnonzero(np.isnan(column)).tolist():
         cells[k] = ""
     return cells
+
+
+def _quote(text: str) -> str:
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _open_trajectory(folder: Path, label: str, variable: str, n_sets: int, n_days: int):

@@ -683,3 +683,21 @@ def test_time_left_after_resume_counts_only_the_sets_run_now():
     show(1500, 2000, 0.0)
     show(1600, 2000, 10.0)
     assert "about 40 s left" in stream.getvalue()
+
+
+def test_csv_fields_match_the_csv_module():
+    """The table writer formats columns itself (fast); the result must be what csv writes."""
+    import csv
+    import io
+
+    from model.sweep import _cells
+
+    columns = [np.array(["plain", 'a "quoted", label', "x\ny"], dtype=object),
+               np.arange(3), np.array([0.1, np.nan, 1e-300])]
+    mine = "".join(",".join(row) + "\r\n" for row in zip(*[_cells(c) for c in columns]))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in zip(*[c.tolist() for c in columns]):
+        writer.writerow(["" if isinstance(v, float) and v != v else
+                         (repr(v) if isinstance(v, float) else v) for v in row])
+    assert mine == buffer.getvalue()
