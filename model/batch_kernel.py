@@ -293,7 +293,7 @@ try:
         Q_B1, Q_B4, Q_B5, Q_W3, Q_W4 = (12 * lanes, 13 * lanes, 14 * lanes, 15 * lanes,
                                         16 * lanes)
         Q_M3 = 17 * lanes
-        q = np.zeros(18 * lanes)
+        scratch = np.zeros(18 * lanes)
         changed = np.zeros(lanes, dtype=np.int64)
         u = w[U:U + n_inputs * lanes]
         for c in range(n_parameters * lanes):
@@ -404,42 +404,43 @@ try:
                     k = changed[j]
                     rate = w[RATES + i * lanes + k]
                     explicit &= rate == 0.0
-                    q[QZ + j] = -0.5 * rate * w[H + k]
-                    q[QH + j] = w[H + k]
+                    scratch[QZ + j] = -0.5 * rate * w[H + k]
+                    scratch[QH + j] = w[H + k]
                 for j in range(n_changed):
-                    step = q[QH + j]
+                    step = scratch[QH + j]
                     if explicit:
                         eh, q1, q2, q3, q4, q5 = 1.0, 1.0, _F2, _F3, _F4, _F5
                         ef, p1, p2, p3, p4, p5 = 1.0, 1.0, _F2, _F3, _F4, _F5
                     else:
-                        eh, q1, q2, q3, q4, q5 = phi_functions(q[QZ + j])
+                        eh, q1, q2, q3, q4, q5 = phi_functions(scratch[QZ + j])
                         ef, p1, p2, p3, p4, p5 = double_phi_functions(eh, q1, q2, q3, q4, q5)
                     step4 = step * step * step * step
                     c52 = 0.5 * q2 - p3 + 0.25 * p2 - 0.5 * q3
                     c54 = 0.25 * q2 - c52
-                    q[Q_E_FULL + j] = ef
-                    q[Q_E_HALF + j] = eh
-                    q[Q_A21 + j] = step * 0.5 * q1
-                    q[Q_A31 + j] = step * (0.5 * q1 - q2)
-                    q[Q_A32 + j] = step * q2
-                    q[Q_A41 + j] = step * (p1 - 2.0 * p2)
-                    q[Q_A42 + j] = step * p2
-                    q[Q_A51 + j] = step * (0.5 * q1 - 2.0 * c52 - c54)
-                    q[Q_A52 + j] = step * c52
-                    q[Q_A54 + j] = step * c54
-                    q[Q_B1 + j] = step * (p1 - 3.0 * p2 + 4.0 * p3)
-                    q[Q_B4 + j] = step * (4.0 * p3 - p2)
-                    q[Q_B5 + j] = step * (4.0 * p2 - 8.0 * p3)
+                    scratch[Q_E_FULL + j] = ef
+                    scratch[Q_E_HALF + j] = eh
+                    scratch[Q_A21 + j] = step * 0.5 * q1
+                    scratch[Q_A31 + j] = step * (0.5 * q1 - q2)
+                    scratch[Q_A32 + j] = step * q2
+                    scratch[Q_A41 + j] = step * (p1 - 2.0 * p2)
+                    scratch[Q_A42 + j] = step * p2
+                    scratch[Q_A51 + j] = step * (0.5 * q1 - 2.0 * c52 - c54)
+                    scratch[Q_A52 + j] = step * c52
+                    scratch[Q_A54 + j] = step * c54
+                    scratch[Q_B1 + j] = step * (p1 - 3.0 * p2 + 4.0 * p3)
+                    scratch[Q_B4 + j] = step * (4.0 * p3 - p2)
+                    scratch[Q_B5 + j] = step * (4.0 * p2 - 8.0 * p3)
                     # Weights of the cubic and quartic terms the quadrature leaves out.
-                    q[Q_W3 + j] = step4 * (6.0 * p4 - 3.0 * p3 + 0.5 * p2)
-                    q[Q_W4 + j] = step4 * step * (24.0 * p5 - 9.0 * p4 + p3)
+                    scratch[Q_W3 + j] = step4 * (6.0 * p4 - 3.0 * p3 + 0.5 * p2)
+                    scratch[Q_W4 + j] = step4 * step * (24.0 * p5 - 9.0 * p4 + p3)
                     # Weight of the curvature in the continuous extension at h/2.
-                    q[Q_M3 + j] = 0.25 * step * q3
+                    scratch[Q_M3 + j] = 0.25 * step * q3
                 for m in range(W4 // size - E_FULL // size + 1):
+                    row, batch = E_FULL + m * size + i * lanes, Q_E_FULL + m * lanes
                     for j in range(n_changed):
-                        w[E_FULL + m * size + i * lanes + changed[j]] = q[Q_E_FULL + m * lanes + j]
+                        w[row + changed[j]] = scratch[batch + j]
                 for j in range(n_changed):
-                    w[M3 + i * lanes + changed[j]] = q[Q_M3 + j]
+                    w[M3 + i * lanes + changed[j]] = scratch[Q_M3 + j]
 
             # The stages.
             for i in range(n):
@@ -609,10 +610,13 @@ try:
                                 i = record[j]
                                 c = i * lanes + k
                                 if _coefficient_row(i) != last_row:
-                                    # Scalar code: the C library's exp is faster here.
                                     z = -w[RATES + c] * span
-                                    ez, phi1, phi2, phi3, phi4, phi5 = _phi_functions(
-                                        z, math.exp(z))
+                                    if z == 0.0:  # the threshold, an inactive treatment
+                                        ez, phi1, phi2, phi3, phi4, phi5 = (1.0, 1.0, _F2, _F3,
+                                                                            _F4, _F5)
+                                    else:  # scalar code: the C library's exp is faster here
+                                        ez, phi1, phi2, phi3, phi4, phi5 = _phi_functions(
+                                            z, math.exp(z))
                                     last_row = _coefficient_row(i)
                                 start = w[N1 + c]
                                 middle = w[N5 + c]
