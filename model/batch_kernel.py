@@ -34,11 +34,14 @@ Local error estimate
       that are small anyway.
 
     A step is accepted when ``max_i |est_i| / (w_i (atol + rtol max(|y_i|,
-    |y_new_i|))) <= 1``. The weight ``w`` is 1 except for the pain threshold
-    (:data:`THRESHOLD_WEIGHT`): its errors accumulate over months instead of
-    relaxing away, and a relative error ``e`` in the threshold moves the
-    headache by up to ``n gamma e`` (``n gamma`` up to 12 over the parameter
-    ranges). The next step is ``0.9 err^(-1/4)`` times the last (between 0.2
+    |y_new_i|))) <= 1``; for the four headache components the ``max`` also
+    includes a tenth of the headache load (at least 0.1, the floor of the
+    accuracy measure), so a component that is a small part of the headache is
+    not resolved to a small part of itself. The weight ``w`` is 1 except for
+    the pain threshold (:data:`THRESHOLD_WEIGHT`): its errors accumulate over
+    months instead of relaxing away, and a relative error ``e`` in the
+    threshold moves the headache by up to ``n gamma e`` (``n gamma`` up to 12
+    over the parameter ranges). The next step is ``0.9 err^(-1/4)`` times the last (between 0.2
     and 5), kept unchanged unless it can grow by a quarter, which saves
     recomputing the step's coefficients.
 
@@ -132,6 +135,11 @@ LANES = 64          # lanes of the batch kernel (a multiple of every SIMD width)
 SMALL_LANES = 4     # lanes of the kernel for a handful of sets (single runs)
 THRESHOLD_WEIGHT = 0.001
 RESTART_FRACTION = 0.1
+# A headache component's error is measured against at least a tenth of the whole headache
+# load (itself at least 0.1, the floor of the accuracy measure): a component that is a
+# small part of the load need not be resolved to a small part of itself.
+HEADACHE_SCALE_FLOOR = 0.1
+HEADACHE_COMPONENT_FLOOR = 0.1
 N_PARAMETERS = len(NAMES)
 _EFFECT_STATES = (PT_EFFECT, ERGO_EFFECT, NSAID_EFFECT, NEURO_EFFECT)
 _TAYLOR_LIMIT = 0.5
@@ -275,9 +283,9 @@ try:
                                        base + 14 * lanes)
         R234, R0123, R1234, R01234 = (base + 15 * lanes, base + 16 * lanes, base + 17 * lanes,
                                       base + 18 * lanes)
-        SHIFT, RANGE = base + 19 * lanes, base + 20 * lanes
+        SHIFT, RANGE, FLOOR = base + 19 * lanes, base + 20 * lanes, base + 21 * lanes
         # ... then the parameters and segment inputs of each lane.
-        P = base + 21 * lanes
+        P = base + 22 * lanes
         U = P + n_parameters * lanes
         w = np.zeros(U + n_inputs * lanes)
         y = w[Y:Y + size]
@@ -527,9 +535,15 @@ try:
                 w[R1234 + k] = 1.0 / (step + 0.5 * left)
                 w[R01234 + k] = 1.0 / (step + left)
                 w[SHIFT + k] = 0.5 * left
+                # The headache load this step, floored like the accuracy measure (0.1).
+                load = 0.0
+                for i in range(H_TENSION, H_SENSITIZATION + 1):
+                    load += max(abs(w[Y + i * lanes + k]), abs(w[Y_NEW + i * lanes + k]))
+                w[FLOOR + k] = max(load, HEADACHE_SCALE_FLOOR)
                 w[RANGE + k] = 0.0
             for i in range(n):
                 weight = inverse_weight[i]
+                share = HEADACHE_COMPONENT_FLOOR if H_TENSION <= i <= H_SENSITIZATION else 0.0
                 row = _coefficient_row(i) * lanes
                 for k in range(lanes):
                     c = i * lanes + k
@@ -562,7 +576,8 @@ try:
                     w[D3 + c] = d1234 if history else 0.0
                     w[D4 + c] = d01234 if history else 0.0
                     value = w[Y_NEW + c]
-                    scale = atol + rtol * max(abs(w[Y + c]), abs(value))
+                    scale = atol + rtol * max(abs(w[Y + c]), abs(value),
+                                              share * w[FLOOR + k])
                     w[ERROR + k] = max(w[ERROR + k], estimate * weight / scale)
 
             # How far each lane's new solution lies outside the widened physical ranges, summed
