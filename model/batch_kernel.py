@@ -169,26 +169,30 @@ def cache_folder() -> Path:
 def phi_functions(z):
     """``exp(z)`` and ``phi1..phi5(z)``, where ``phi_k(z) = sum_j z^j / (j + k)!``.
 
-    Near 0, ``phi5`` from its Taylor series and the others by the stable
-    backward recurrence ``phi_k = z phi_{k+1} + 1/k!``; elsewhere from
-    ``exp(z)`` by ``phi_{k+1} = (phi_k - 1/k!) / z``. With the vectorizable
-    :func:`model.fast_math.exp`, for loops over lanes.
+    Near 0 (:func:`_phi_series`) from the Taylor series of ``phi5`` and the
+    stable backward recurrence ``phi_k = z phi_{k+1} + 1/k!``; elsewhere
+    (:func:`_phi_recurrence`) from ``exp(z)`` by ``phi_{k+1} = (phi_k - 1/k!) / z``.
+    With the vectorizable :func:`model.fast_math.exp`, for loops over lanes.
     """
-    return _phi_functions(z, fast_math.exp(z))
+    series = _phi_series(z)
+    recurrence = _phi_recurrence(z, fast_math.exp(z))
+    return series if abs(z) < _TAYLOR_LIMIT else recurrence
 
 
 @register_jitable(**_INLINE)
-def _phi_functions(z, ez):
-    """:func:`phi_functions` given ``ez = exp(z)`` (used only for ``|z| >= 0.5``)."""
-    if abs(z) < _TAYLOR_LIMIT:
-        phi5 = 0.0
-        for j in range(_TAYLOR_TERMS - 1, -1, -1):
-            phi5 = phi5 * z + _INVERSE_FACTORIALS[j + 5]
-        phi4 = z * phi5 + _F4
-        phi3 = z * phi4 + _F3
-        phi2 = z * phi3 + _F2
-        phi1 = z * phi2 + 1.0
-        return z * phi1 + 1.0, phi1, phi2, phi3, phi4, phi5
+def _phi_series(z):
+    phi5 = 0.0
+    for j in range(_TAYLOR_TERMS - 1, -1, -1):
+        phi5 = phi5 * z + _INVERSE_FACTORIALS[j + 5]
+    phi4 = z * phi5 + _F4
+    phi3 = z * phi4 + _F3
+    phi2 = z * phi3 + _F2
+    phi1 = z * phi2 + 1.0
+    return z * phi1 + 1.0, phi1, phi2, phi3, phi4, phi5
+
+
+@register_jitable(**_INLINE)
+def _phi_recurrence(z, ez):
     inverse = 1.0 / z
     phi1 = (ez - 1.0) * inverse
     phi2 = (phi1 - 1.0) * inverse
@@ -620,35 +624,40 @@ try:
                             span = days[day] - w[T + k]
                             ratio = span / step
                             last_row = -1
-                            ez, phi1, phi2, phi3, phi4, phi5 = 1.0, 1.0, _F2, _F3, _F4, _F5
+                            ez, g1, g2, g3, cubic, quartic = 1.0, 0.0, 0.0, 0.0, 0.0, 0.0
                             for j in range(record.size):
                                 i = record[j]
                                 c = i * lanes + k
                                 if _coefficient_row(i) != last_row:
+                                    # Weights of the continuous extension at this day, shared
+                                    # by the states of one loss rate.
                                     z = -w[RATES + c] * span
                                     if z == 0.0:  # the threshold, an inactive treatment
                                         ez, phi1, phi2, phi3, phi4, phi5 = (1.0, 1.0, _F2, _F3,
                                                                             _F4, _F5)
+                                    elif abs(z) < _TAYLOR_LIMIT:
+                                        ez, phi1, phi2, phi3, phi4, phi5 = _phi_series(z)
                                     else:  # scalar code: the C library's exp is faster here
-                                        ez, phi1, phi2, phi3, phi4, phi5 = _phi_functions(
+                                        ez, phi1, phi2, phi3, phi4, phi5 = _phi_recurrence(
                                             z, math.exp(z))
+                                    g1 = span * phi1
+                                    g2 = span * ratio * phi2
+                                    g3 = 2.0 * span * ratio * ratio * phi3
+                                    cubic = span * span * (6.0 * span * span * phi4
+                                                           - 3.0 * step * span * phi3
+                                                           + 0.5 * step * step * phi2)
+                                    quartic = span * span * span * (24.0 * span * span * phi5
+                                                                    - 9.0 * step * span * phi4
+                                                                    + step * step * phi3)
+                                    quartic += w[SHIFT + k] * cubic
                                     last_row = _coefficient_row(i)
                                 start = w[N1 + c]
                                 middle = w[N5 + c]
                                 finish = w[END + c]
-                                slope = -3.0 * start + 4.0 * middle - finish
-                                curvature = 2.0 * start - 4.0 * middle + 2.0 * finish
-                                value = ez * w[Y + c] + span * (
-                                    phi1 * start + ratio * phi2 * slope
-                                    + 2.0 * ratio * ratio * phi3 * curvature)
-                                cubic = span * span * (6.0 * span * span * phi4
-                                                       - 3.0 * step * span * phi3
-                                                       + 0.5 * step * step * phi2)
-                                quartic = span * span * span * (24.0 * span * span * phi5
-                                                                - 9.0 * step * span * phi4
-                                                                + step * step * phi3)
-                                value += w[D3 + c] * cubic + w[D4 + c] * (quartic
-                                                                          + w[SHIFT + k] * cubic)
+                                value = (ez * w[Y + c] + g1 * start
+                                         + g2 * (-3.0 * start + 4.0 * middle - finish)
+                                         + g3 * (2.0 * start - 4.0 * middle + 2.0 * finish)
+                                         + w[D3 + c] * cubic + w[D4 + c] * quartic)
                                 out[s, day, j] = min(max(value, low[i]), high[i])
                             day += 1
                         next_day[k] = day
