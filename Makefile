@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint docs clean
+.PHONY: demo test lint docs bench clean
 
 demo: $(VENV)/.installed
 	$(BIN)/lbp-headache demo --out results --figures figures
@@ -22,6 +22,10 @@ lint: $(VENV)/.installed-dev
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m model.docs
+
+# Speed, accuracy and memory against libRoadRunner (on demand, not in CI): benchmarks/README.md.
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 $(VENV)/.created:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "lbp-headache needs Python >= 3.10 (set PYTHON=python3.x)")'
