@@ -62,10 +62,10 @@ class Counts:
     memory_sweeps: tuple[int, ...]  # run_sweep in a subprocess: sets per run
 
 
-FULL = Counts(accuracy_sets=32, rr_sets=300, batch_sets=2000, rounds=5, lsoda_sets=20,
+FULL = Counts(accuracy_sets=32, rr_sets=150, batch_sets=1000, rounds=15, lsoda_sets=20,
               single_repeats=300, breakdown_repeats=100, sweep_sets=10_000, sweep_rounds=3,
               warm_repeats=3, diagnostic_sets=1000, memory_sweeps=(10_000, 100_000))
-QUICK = Counts(accuracy_sets=6, rr_sets=100, batch_sets=500, rounds=2, lsoda_sets=5,
+QUICK = Counts(accuracy_sets=6, rr_sets=60, batch_sets=300, rounds=5, lsoda_sets=5,
                single_repeats=50, breakdown_repeats=20, sweep_sets=2000, sweep_rounds=1,
                warm_repeats=1, diagnostic_sets=200, memory_sweeps=(2000, 10_000))
 
@@ -305,7 +305,11 @@ def measure_throughput(scenario, rows: np.ndarray, counts: Counts, rr_default, r
     """Interleaved rounds: libRoadRunner loops (both tolerances), batch engine on one core.
 
     Rates are per wall second (the headline) and per CPU second of this
-    process (less sensitive to other processes taking the core).
+    process (less sensitive to other processes taking the core). The headline
+    ratio is the median over rounds of each round's ratio: within a round the
+    libRoadRunner loop and the engine run back to back, so a slow spell of the
+    machine (seen here: the same code at 0.4-1x its usual speed for seconds)
+    affects both sides of a ratio rather than one.
     """
     days = len(scenario_days(scenario)) - 1
     rr_rows = rows[:counts.rr_sets]
@@ -315,8 +319,8 @@ def measure_throughput(scenario, rows: np.ndarray, counts: Counts, rr_default, r
     result = None
     for r in range(counts.rounds):
         log(f"throughput round {r + 1}/{counts.rounds}")
-        loop_default = rr_loop(rr_default, rr_rows, days)
         loop_tight = rr_loop(rr_tight, rr_rows, days)
+        loop_default = rr_loop(rr_default, rr_rows, days)  # next to the engine it is compared to
         result, wall, cpu = engine_run(scenario, batch_rows, threads=1)
         rr_times["default"].extend(loop_default["times"])
         rr_times["tight"].extend(loop_tight["times"])
@@ -333,6 +337,7 @@ def measure_throughput(scenario, rows: np.ndarray, counts: Counts, rr_default, r
         })
     for entry in rounds:
         entry["ratio"] = entry["batch_rate"] / entry["rr_default_rate"]
+        entry["ratio_cpu"] = entry["batch_cpu_rate"] / entry["rr_default_cpu_rate"]
     accepted = result.steps[:, 0]
     rejected = result.steps[:, 1]
     keys = ("rr_default_rate", "rr_tight_rate", "batch_rate", "rr_default_cpu_rate",
@@ -343,9 +348,12 @@ def measure_throughput(scenario, rows: np.ndarray, counts: Counts, rr_default, r
         **median,
         "rr_default_run_s": float(np.median(rr_times["default"])),
         "rr_tight_run_s": float(np.median(rr_times["tight"])),
-        "ratio": median["batch_rate"] / median["rr_default_rate"],
+        "ratio": float(np.median([entry["ratio"] for entry in rounds])),
+        "ratio_of_medians": median["batch_rate"] / median["rr_default_rate"],
         "ratio_tight": median["batch_rate"] / median["rr_tight_rate"],
-        "ratio_cpu": median["batch_cpu_rate"] / median["rr_default_cpu_rate"],
+        "ratio_cpu": float(np.median([entry["ratio_cpu"] for entry in rounds])),
+        "ratio_range": [float(min(e["ratio"] for e in rounds)),
+                        float(max(e["ratio"] for e in rounds))],
         "batch_failed": int((result.status != 0).sum()),
         "rr_failures": sum(entry["rr_failures"] for entry in rounds),
         "steps": {"accepted_median": float(np.median(accepted)),
@@ -589,6 +597,7 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 def targets(report: dict) -> list[tuple[str, str, str, bool | None]]:
     """(target, goal, measured, met) for each target of the brief."""
     throughput, sweep, single = report["throughput"], report["sweep"], report["single"]
+    full_sweep = sweep["n_sets"] == SWEEP_TARGET_SETS
     million = [m for m in report["memory"] if m["n_sets_requested"] == MILLION]
     if million and "error" not in million[0]:
         rss = million[0]["peak_rss_mib"]
@@ -598,13 +607,16 @@ def targets(report: dict) -> list[tuple[str, str, str, bool | None]]:
     else:
         memory = ("not run (needs --million)", None)
     return [
-        ("batch engine, 1 core, vs libRoadRunner loop", "≥ 20×",
-         f"{fmt_ratio(throughput['ratio'])} (per CPU second: "
+        ("batch engine, 1 core, vs libRoadRunner loop (median of the rounds' ratios)", "≥ 20×",
+         f"{fmt_ratio(throughput['ratio'])} (rounds {fmt_ratio(throughput['ratio_range'][0])}"
+         f"–{fmt_ratio(throughput['ratio_range'][1])}; per CPU second: "
          f"{fmt_ratio(throughput['ratio_cpu'])})", throughput["ratio"] >= 20),
-        ("10,000-set sweep via run_sweep, 2 cores", "≤ 1 s",
-         fmt_time(sweep["sweep_wall_s"]) if sweep["n_sets"] == SWEEP_TARGET_SETS else
-         f"{fmt_time(sweep['sweep_wall_s'])} for {sweep['n_sets']:,} sets (not the target size)",
-         sweep["sweep_wall_s"] <= 1.0 if sweep["n_sets"] == SWEEP_TARGET_SETS else None),
+        ("10,000-set sweep, compute: the engine on the sweep's own rows (row 3c), 2 cores",
+         "≤ 1 s", sweep_time(sweep, "engine_on_sweep_rows_s"),
+         sweep["engine_on_sweep_rows_s"] <= 1.0 if full_sweep else None),
+        ("10,000-set sweep, all of run_sweep (row 3b: compute, chunk files, CSV, Parquet), "
+         "2 cores", "≤ 1 s", sweep_time(sweep, "sweep_wall_s"),
+         sweep["sweep_wall_s"] <= 1.0 if full_sweep else None),
         ("single run, simulate_batch(one row), warm", "≤ 2 ms",
          fmt_time(single["median_s"]), single["median_s"] <= 2e-3),
         ("1,000,000-set sweep, peak RSS", "< 1 GiB", *memory),
@@ -612,6 +624,13 @@ def targets(report: dict) -> list[tuple[str, str, str, bool | None]]:
          f"≤ {PROJECT_ERROR_BOUND:.0e}", fmt_error(report["accuracy"]["batch"]),
          report["accuracy"]["batch"]["max"] <= PROJECT_ERROR_BOUND),
     ]
+
+
+def sweep_time(sweep: dict, key: str) -> str:
+    """A sweep time, flagged when the sweep was not the target's 10,000 sets (--quick)."""
+    if sweep["n_sets"] == SWEEP_TARGET_SETS:
+        return fmt_time(sweep[key])
+    return f"{fmt_time(sweep[key])} for {sweep['n_sets']:,} sets (not the target size)"
 
 
 def render(report: dict) -> str:
@@ -702,7 +721,11 @@ def render(report: dict) -> str:
          "ratio (CPU time)"], round_rows), "",
         "Each round runs the libRoadRunner loops and then the batch engine on the same sets; "
         "a CPU share below 1 means other processes took part of the core. The ratio per CPU "
-        "second of this process is less sensitive to that.", ""]
+        "second of this process is less sensitive to that. The median row gives the median "
+        "of each column; the headline ratio is the median of the rounds' own ratios (each "
+        "from back-to-back measurements), "
+        f"{fmt_ratio(thr['ratio'])}; the ratio of the median rates is "
+        f"{fmt_ratio(thr['ratio_of_medians'])}.", ""]
 
     parts += render_compile(report)
     parts += render_memory(report)
