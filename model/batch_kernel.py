@@ -119,7 +119,6 @@ for _name in _JITABLE:
     register_jitable(**_INLINE)(getattr(equations, _name))
 
 rhs_at = equations.rhs_at
-rhs_into = equations.rhs_into
 loss_rates_into = equations.loss_rates_into
 
 # Status codes of one parameter set.
