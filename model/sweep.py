@@ -376,7 +376,8 @@ def _cells(column: np.ndarray) -> list[str]:
     text quoted as the ``csv`` module would."""
     values = column.tolist()  # Python numbers: formatting numpy scalars is several times slower
     if column.dtype.kind == "O":
-        return [_quote(str(v)) for v in values]
+        quoted = {v: _quote(str(v)) for v in set(values)}  # a few distinct labels
+        return [quoted[v] for v in values]
     if column.dtype.kind != "f":
         return list(map(str, values))
     cells = list(map(repr, values))

@@ -15,6 +15,7 @@ import numpy as np
 from .observation import RESPONDER_REDUCTION, day_means, headache_day_probability
 from .parameters import INDEX
 from .scenario import MONTH_DAYS
+from .states import HEADACHE_COMPONENTS
 
 METRICS: dict[str, str] = {
     "headache_days_per_month": "expected headache days per 28 days, last 28 days",
@@ -76,24 +77,24 @@ def compute_metrics(daily: dict[str, np.ndarray], parameter_sets: np.ndarray, *,
         :func:`model.observation.summarize` (``peak_headache`` is taken on the
         daily grid; ``summarize`` also looks at the finer output grid).
     """
-    components = ("headache_tension_type", "headache_cervicogenic", "headache_migraine",
-                  "headache_sensitization")
-    load = sum(daily[name] for name in components)
+    load = sum(daily[name] for name in HEADACHE_COMPONENTS)
     n_days = load.shape[1] - 1
     if n_days < 1:
         raise ValueError("a run shorter than one day has no headache days to count")
-    means = day_means(load)
-    probability = headache_day_probability(means, parameter_sets.T[:, :, None])
+    observation = parameter_sets.T[:, :, None]
     last_start = max(0, n_days - int(MONTH_DAYS))
+    last_means = day_means(load[:, last_start:])  # only the windows are needed, not every day
     metrics = {}
-    metrics["headache_days_per_month"] = _days_per_month(probability, last_start, n_days)
-    metrics["mean_headache"] = np.sum(means[:, last_start:], axis=1) / (n_days - last_start)
+    metrics["headache_days_per_month"] = _days_per_month(last_means, observation)
+    metrics["mean_headache"] = np.sum(last_means, axis=1) / (n_days - last_start)
     metrics["peak_headache"] = np.max(load, axis=1)
-    burden = np.sum(means, axis=1)
+    # The burden is the trapezoid area of the load, the sum of its components' areas.
+    areas = {name: _trapezoid_area(daily[name]) for name in HEADACHE_COMPONENTS}
+    burden = sum(areas.values())
     metrics["headache_burden"] = burden
     with np.errstate(invalid="ignore", divide="ignore"):
         for metric, names in _PATHWAY_COMPONENTS.items():
-            part = sum(np.sum(day_means(daily[name]), axis=1) for name in names)
+            part = sum(areas[name] for name in names)
             metrics[metric] = np.where(burden > 0, part / burden, np.nan)
     threshold = daily["pain_threshold"]
     final = threshold[:, -1] if final_threshold is None else final_threshold
@@ -102,7 +103,8 @@ def compute_metrics(daily: dict[str, np.ndarray], parameter_sets: np.ndarray, *,
     depth = parameter_sets[:, INDEX["sensitization_depth"]]
     metrics["final_sensitization"] = np.clip((1.0 - final) / depth, 0.0, 1.0)
     metrics["chronified"] = (metrics["final_sensitization"] >= CHRONIFIED_LEVEL).astype(float)
-    baseline, reduction, responder = _responder(probability, metrics["headache_days_per_month"],
+    baseline, reduction, responder = _responder(load, observation,
+                                                metrics["headache_days_per_month"],
                                                 first_treatment_start)
     metrics["baseline_headache_days_per_month"] = baseline
     metrics["headache_days_reduction"] = reduction
@@ -110,17 +112,24 @@ def compute_metrics(daily: dict[str, np.ndarray], parameter_sets: np.ndarray, *,
     return metrics
 
 
-def _days_per_month(probability: np.ndarray, start: int, stop: int) -> np.ndarray:
-    return np.sum(probability[:, start:stop], axis=1) * MONTH_DAYS / (stop - start)
+def _trapezoid_area(values: np.ndarray) -> np.ndarray:
+    """Sum of :func:`day_means` along the last axis, without forming them."""
+    return np.sum(values[:, 1:-1], axis=1) + 0.5 * (values[:, 0] + values[:, -1])
 
 
-def _responder(probability, evaluation, start):
-    n_sets = probability.shape[0]
-    nan = np.full(n_sets, np.nan)
+def _days_per_month(means: np.ndarray, observation: np.ndarray) -> np.ndarray:
+    """Expected headache days per 28 days over a window of day means."""
+    probability = headache_day_probability(means, observation)
+    return np.sum(probability, axis=1) * MONTH_DAYS / means.shape[1]
+
+
+def _responder(load, observation, evaluation, start):
+    nan = np.full(load.shape[0], np.nan)
     if start is None or start < 1.0:
         return nan, nan, nan
-    first_day = int(math.floor(start))
-    baseline = _days_per_month(probability, max(0, first_day - int(MONTH_DAYS)), first_day)
+    first_day = min(int(math.floor(start)), load.shape[1] - 1)
+    window = load[:, max(0, first_day - int(MONTH_DAYS)):first_day + 1]
+    baseline = _days_per_month(day_means(window), observation)
     with np.errstate(invalid="ignore", divide="ignore"):
         reduction = np.where(baseline > 0, 1.0 - evaluation / baseline, np.nan)
     responder = np.where(np.isnan(reduction), np.nan,
