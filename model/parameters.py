@@ -311,6 +311,12 @@ def default_vector() -> np.ndarray:
     return np.array([p.value for p in PARAMETERS], dtype=float)
 
 
+def unknown_parameter(name: str) -> str:
+    """The message for a parameter name not in the table: a close name, or where to look."""
+    hint = suggest(name, NAMES) or f"; 'lbp-headache params' lists all {len(NAMES)} parameters"
+    return f"unknown parameter '{name}'{hint}"
+
+
 def suggest(name: str, choices) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest of ``choices``, or ``""``.
 
@@ -345,7 +351,7 @@ def lookup(name: str) -> Parameter:
     try:
         return BY_NAME[name]
     except KeyError:
-        raise ParameterError(f"unknown parameter '{name}'{suggest(name, NAMES)}") from None
+        raise ParameterError(unknown_parameter(name)) from None
 
 
 def check_value(name: str, value: float) -> None:

@@ -53,7 +53,7 @@ class ProblemCollector:
         """A value for the table parameter ``name`` in its unit, checked against its range."""
         record = BY_NAME[name]
         number = self.quantity(value, record.unit, mark, key,
-                               hint=f"'{name}' is in {unit_name(record.unit)}")
+                               hint=unit_hint(name, record.unit))
         if number is None:
             return None
         try:
@@ -131,6 +131,8 @@ def choice(problems: ProblemCollector, value: object, choices: Sequence[str], ma
 
 
 
-def unit_name(unit: str) -> str:
-    """How a unit is named in a message (``a dimensionless number`` or ``mg/d``)."""
-    return "a dimensionless number" if unit == DIMENSIONLESS else pretty(unit)
+def unit_hint(name: str, unit: str) -> str:
+    """``'name' is in mg/d``, or ``'name' is dimensionless``."""
+    if unit == DIMENSIONLESS:
+        return f"'{name}' is dimensionless"
+    return f"'{name}' is in {pretty(unit)}"

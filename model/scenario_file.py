@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import ParameterError, Problem, ScenarioError, UnitError
-from .parameters import BY_NAME, NAMES, check_value, suggest
+from .parameters import BY_NAME, check_value, suggest, unknown_parameter
 from .problem_collector import ProblemCollector, in_reading_order
 from .profile_spec import PROFILE_RANGES, parse_profile
 from .scenario import Scenario
@@ -142,7 +142,7 @@ def parse_override(text: str) -> tuple[str, float]:
                                      f"or 'tau_posture=5 days'), got {text!r}")])
     if name not in BY_NAME:
         raise ScenarioError([Problem("--set", None, name,
-                                     f"unknown parameter '{name}'{suggest(name, NAMES)}")])
+                                     unknown_parameter(name))])
     try:
         number = to_canonical(value.strip(), BY_NAME[name].unit)
         check_value(name, number)
@@ -280,7 +280,7 @@ def _parameters(doc: YamlMap, problems: ProblemCollector) -> dict[str, float]:
         key, mark = f"parameters.{name}", table.value_marks[name]
         if name not in BY_NAME:
             problems.add(table.key_marks[name], key,
-                         f"unknown parameter '{name}'{suggest(name, NAMES)}")
+                         unknown_parameter(name))
             continue
         number = problems.parameter_value(name, value, mark, key)
         if number is not None:

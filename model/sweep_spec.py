@@ -33,8 +33,8 @@ import numpy as np
 import scipy
 
 from .errors import ParameterError, ScenarioError
-from .parameters import BY_NAME, NAMES, check_value, suggest
-from .problem_collector import ProblemCollector, choice, in_reading_order, unit_name
+from .parameters import BY_NAME, check_value, suggest, unknown_parameter
+from .problem_collector import ProblemCollector, choice, in_reading_order, unit_hint
 from .result import COLUMNS
 from .scenario import Scenario
 from .scenario_file import load_scenario
@@ -561,7 +561,7 @@ def _swept_parameter(name: str, entry: object, table: YamlMap, design: str | Non
     key, mark = f"parameters.{name}", table.value_marks[name]
     if name not in BY_NAME:
         problems.add(table.key_marks[name], key,
-                     f"unknown parameter '{name}'{suggest(name, NAMES)}")
+                     unknown_parameter(name))
         return None
     record = BY_NAME[name]
     if entry is None or entry == DEFAULT_TABLE_BOUNDS:
@@ -612,7 +612,7 @@ def _bound(entry: YamlMap, which: str, default: float, key: str, name: str,
     record = BY_NAME[name]
     mark = entry.value_marks[which]
     number = problems.quantity(entry[which], record.unit, mark, f"{key}.{which}",
-                               hint=f"'{name}' is in {unit_name(record.unit)}")
+                               hint=unit_hint(name, record.unit))
     if number is None:
         return None
     try:
@@ -648,6 +648,10 @@ def _samples(doc: YamlMap, design: str | None, parameters: Sequence[SweptParamet
                          "or choose a sampling design such as 'design: latin_hypercube'")
         return None
     if design is None:
+        # The design is wrong (reported already); a wrong number is reported now, not after
+        # the design is fixed.
+        if "samples" in doc:
+            _whole(doc["samples"], doc.value_marks["samples"], "samples", 1, problems)
         return None
     if "samples" not in doc:
         problems.add(doc.value_marks["design"], "samples",
@@ -781,7 +785,7 @@ def _fixed(doc: YamlMap, problems: ProblemCollector) -> dict[str, float]:
         key, mark = f"fixed.{name}", table.value_marks[name]
         if name not in BY_NAME:
             problems.add(table.key_marks[name], key,
-                         f"unknown parameter '{name}'{suggest(name, NAMES)}")
+                         unknown_parameter(name))
             continue
         if name in swept_lines:
             problems.add(table.key_marks[name], key,

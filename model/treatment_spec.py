@@ -10,7 +10,7 @@ import math
 
 from .errors import ParameterError
 from .parameters import BY_NAME, DRUGS, NAMES, check_value
-from .problem_collector import ProblemCollector, choice, format_range, unit_name
+from .problem_collector import ProblemCollector, choice, format_range, unit_hint
 from .treatments import TREATMENT_TYPES, Treatment, overlapping_parameter_changes
 from .yaml_source import Mark, YamlMap
 
@@ -144,7 +144,7 @@ def _parameter_change(raw: YamlMap, where: str, parameters: dict[str, float],
     if "value" in raw:
         mark = raw.value_marks["value"]
         value = problems.quantity(raw["value"], record.unit, mark, f"{where}.value",
-                                  hint=f"'{name}' is in {unit_name(record.unit)}")
+                                  hint=unit_hint(name, record.unit))
         if value is not None:
             try:
                 check_value(name, value)

@@ -250,6 +250,14 @@ def test_unknown_parameter(write_yaml):
     )
 
 
+def test_unknown_parameter_without_a_close_name_points_to_the_list(write_yaml):
+    path = write_yaml("s.yaml", "duration: 10\nparameters:\n  il6_clearance: 2\n")
+    assert only_problem(path) == (
+        "s.yaml:3: parameters.il6_clearance: unknown parameter 'il6_clearance'; "
+        "'lbp-headache params' lists all 56 parameters"
+    )
+
+
 def test_parameter_out_of_range(write_yaml):
     path = write_yaml("s.yaml", "duration: 10\nparameters:\n  tau_posture: 2 months\n")
     message = only_problem(path)

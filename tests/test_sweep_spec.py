@@ -386,6 +386,13 @@ def test_wrong_unit_for_a_bound(sweep):
     assert message.endswith("'tau_sensitization' is in d")
 
 
+def test_unit_on_a_dimensionless_bound(sweep):
+    path = sweep("scenario: base.yaml\nparameters:\n  gain_migraine: {low: 1 mmHg}\n")
+    assert only_problem(path) == (
+        "sweep.yaml:3: parameters.gain_migraine.low: '1 mmHg' has unit 'mmHg' but a "
+        "dimensionless number is required; 'gain_migraine' is dimensionless")
+
+
 def test_bound_outside_the_plausible_range_names_it_with_units(sweep):
     path = sweep("scenario: base.yaml\nparameters:\n  tau_sensitization:\n    high: 6 months\n")
     assert only_problem(path) == (
@@ -527,6 +534,15 @@ def test_design_typo(sweep):
     assert only_problem(path) == (
         "sweep.yaml:3: design: unknown design 'sobl'; did you mean 'sobol'?"
     )
+
+
+def test_design_typo_and_bad_samples_are_both_reported(sweep):
+    path = sweep("scenario: base.yaml\nparameters: {gain_migraine: {}}\ndesign: sobl\n"
+                 "samples: -5\n")
+    assert problems(path) == [
+        "sweep.yaml:3: design: unknown design 'sobl'; did you mean 'sobol'?",
+        "sweep.yaml:4: samples: expected a whole number >= 1, got -5",
+    ]
 
 
 def test_samples_not_allowed_for_a_grid(sweep):
