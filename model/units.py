@@ -59,6 +59,9 @@ def to_canonical(value: object, unit: str, *, default_unit: str | None = None) -
             raise UnitError(f"expected a quantity in {unit}, got an empty string")
         try:
             quantity = ureg.Quantity(text)
+        except pint.UndefinedUnitError as exc:
+            raise UnitError(f"cannot read {value!r} as a quantity: "
+                            f"{_unknown_units(exc.unit_names)}") from None
         except Exception as exc:  # pint raises several unrelated types here
             raise UnitError(f"cannot read {value!r} as a quantity ({type(exc).__name__})") from None
         if not isinstance(quantity, pint.Quantity):  # a bare number in a string
@@ -76,6 +79,23 @@ def to_canonical(value: object, unit: str, *, default_unit: str | None = None) -
     if magnitude != magnitude or magnitude in (float("inf"), float("-inf")):
         raise UnitError(f"{value!r} is not a finite number")
     return magnitude
+
+
+# Units a scenario or sweep file uses, for "did you mean" on a misspelt one.
+COMMON_UNITS = ("d", "day", "days", "week", "weeks", "month", "months", "year", "years", "h",
+                "hour", "hours", "minute", "minutes", "mg", "mg/day", "pg/mL", "deg", "degree",
+                "degrees", "point", "points", "percent")
+
+
+def _unknown_units(names) -> str:
+    from .parameters import suggest
+
+    names = [names] if isinstance(names, str) else list(names)
+    parts = []
+    for name in names:
+        close = suggest(name, COMMON_UNITS).removeprefix("; ")
+        parts.append(f"unknown unit '{name}'" + (f" ({close})" if close else ""))
+    return ", ".join(parts)
 
 
 def _describe(unit: str) -> str:

@@ -174,6 +174,17 @@ def test_wrong_unit(write_yaml):
     assert "'6 months'" in message
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1 yeer", "unknown unit 'yeer' (did you mean 'year'?)"),
+    ("2 wekes", "unknown unit 'wekes' (did you mean 'weeks'?)"),
+    ("3 qqq", "unknown unit 'qqq';"),
+])
+def test_misspelt_unit_is_named_with_a_close_one(write_yaml, text, expected):
+    path = write_yaml("s.yaml", f"lumbar_pain: 2\nduration: {text}\n")
+    message = only_problem(path)
+    assert message.startswith(f"s.yaml:2: duration: cannot read '{text}' as a quantity: {expected}")
+
+
 @pytest.mark.parametrize("value", ["0", "-3 days"])
 def test_zero_or_negative_duration(write_yaml, value):
     path = write_yaml("s.yaml", f"duration: {value}\n")
