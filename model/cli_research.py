@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from .errors import ModelError, Problem, ScenarioError
+from .sweep_backends import SchedulerError
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -47,7 +48,31 @@ def _backend_problems(args: argparse.Namespace) -> list[str]:
         except ImportError:
             problems.append(str(Problem("--scheduler", None, "", "needs Dask: pip install "
                                         "'lbp-headache[distributed]'")))
+        else:
+            problems += _address_problems(args.scheduler)
     return problems
+
+
+SCHEDULER_PROTOCOLS = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+
+
+def _address_problems(address: str) -> list[str]:
+    """``--scheduler``: ``local`` or a Dask scheduler address with a port."""
+    from distributed.comm import parse_address, parse_host_port
+
+    if address == "local":
+        return []
+    allowed = "expected 'local' or a scheduler address such as tcp://HOST:PORT"
+    try:
+        protocol, location = parse_address(address)
+        parse_host_port(location)
+    except ValueError as error:
+        return [str(Problem("--scheduler", None, "", f"{allowed} ({error})"))]
+    if protocol not in SCHEDULER_PROTOCOLS:
+        return [str(Problem("--scheduler", None, "",
+                            f"{allowed}; unknown protocol '{protocol}', allowed: "
+                            f"{', '.join(SCHEDULER_PROTOCOLS)}"))]
+    return []
 
 
 def _out_problems(out: Path) -> list[str]:
@@ -71,6 +96,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                             resume=args.resume, progress=terminal_progress())
     except ResumeError as error:
         return _report([str(error)])
+    except SchedulerError as error:
+        print(error, file=sys.stderr)
+        return EXIT_FAILURE
     except OSError as error:
         print(f"{out}: {error}", file=sys.stderr)
         return EXIT_FAILURE
@@ -99,6 +127,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         return _report(problems)
     try:
         outcome = run_sensitivity(spec, out, workers=args.workers, scheduler=args.scheduler)
+    except SchedulerError as error:
+        print(error, file=sys.stderr)
+        return EXIT_FAILURE
     except OSError as error:
         print(f"{out}: {error}", file=sys.stderr)
         return EXIT_FAILURE

@@ -179,54 +179,27 @@ def run_sweep(spec: SweepSpec, folder: str | os.PathLike, *, workers: int | None
     folder = Path(folder)
     chunk_root = folder / "chunks"
     fingerprint = _fingerprint(spec, settings, __version__)
-    _prepare_chunks(chunk_root, fingerprint, resume)
-    _remove_outputs(folder)
-    design = design_matrix(spec)
-    jobs = [(label, index, lo, hi) for label, index, lo, hi, _ in _chunk_ranges(spec, design)]
-    total = sum(hi - lo for _, _, lo, hi in jobs)
-    done_sets = 0
-    reused = 0
-    pending_jobs = []
-    for job_key in jobs:
-        if (_chunk_path(chunk_root, *job_key[:2])).exists():
-            reused += 1
-            done_sets += job_key[3] - job_key[2]
-        else:
-            pending_jobs.append(job_key)
-    if progress:
-        progress(done_sets, total, 0.0)
-    backend = open_backend(workers, scheduler) if pending_jobs else None
+    # The backend first: an unreachable scheduler must not leave a folder behind.
+    backend = open_backend(workers, scheduler)
     try:
-        if backend is not None:
-            in_flight: dict = {}
-            limit = 2 * max(1, backend.workers)
-            # Fewer chunks than local workers: share each chunk's sets among threads.
-            threads = 1
-            if backend.name == "threads" and len(pending_jobs) < backend.workers:
-                threads = backend.workers // len(pending_jobs)
-            queue = iter(pending_jobs)
-            for job_key in queue:
-                job = _make_job(spec, design, settings, *job_key, threads=threads)
-                in_flight[backend.submit(run_chunk, job)] = job_key
-                if len(in_flight) >= limit:
-                    break
-            while in_flight:
-                done, _ = backend.wait_first(set(in_flight))
-                for future in done:
-                    label, index, lo, hi = in_flight.pop(future)
-                    _write_chunk(_chunk_path(chunk_root, label, index), future.result(), lo)
-                    done_sets += hi - lo
-                    if progress:
-                        progress(done_sets, total, time.perf_counter() - started)
-                    next_key = next(queue, None)
-                    if next_key is not None:
-                        job = _make_job(spec, design, settings, *next_key, threads=threads)
-                        in_flight[backend.submit(run_chunk, job)] = next_key
-    finally:
-        backend_info = (backend.describe() if backend is not None
+        _prepare_chunks(chunk_root, fingerprint, resume)
+        _remove_outputs(folder)
+        design = design_matrix(spec)
+        jobs = [(label, index, lo, hi)
+                for label, index, lo, hi, _ in _chunk_ranges(spec, design)]
+        pending_jobs = [key for key in jobs if not _chunk_path(chunk_root, *key[:2]).exists()]
+        reused = len(jobs) - len(pending_jobs)
+        total = sum(hi - lo for _, _, lo, hi in jobs)
+        done_sets = total - sum(hi - lo for _, _, lo, hi in pending_jobs)
+        if progress:
+            progress(done_sets, total, 0.0)
+        if pending_jobs:
+            _run_chunks(spec, design, settings, chunk_root, pending_jobs, backend, done_sets,
+                        total, progress, started)
+        backend_info = (backend.describe() if pending_jobs
                         else {"backend": "none: every chunk was reused"})
-        if backend is not None:
-            backend.close()
+    finally:
+        backend.close()
     files, failed = _assemble(spec, design, folder, chunk_root, jobs)
     seconds = time.perf_counter() - started
     metadata = _metadata(spec, settings, fingerprint, backend_info, len(jobs) - reused, reused,
@@ -238,6 +211,37 @@ def run_sweep(spec: SweepSpec, folder: str | os.PathLike, *, workers: int | None
         files.extend(render_sweep_figures(spec, design, folder))
     return SweepOutcome(folder, design.shape[0] * len(spec.scenarios), failed,
                         len(jobs) - reused, reused, seconds, tuple(files))
+
+
+def _run_chunks(spec: SweepSpec, design: np.ndarray, settings: BatchSettings, chunk_root: Path,
+                pending_jobs: list, backend, done_sets: int, total: int, progress,
+                started: float) -> None:
+    """Run the pending chunks on ``backend``, a bounded number in flight, writing each as it
+    finishes."""
+    in_flight: dict = {}
+    limit = 2 * max(1, backend.workers)
+    # Fewer chunks than local workers: share each chunk's sets among threads.
+    threads = 1
+    if backend.name == "threads" and len(pending_jobs) < backend.workers:
+        threads = backend.workers // len(pending_jobs)
+    queue = iter(pending_jobs)
+    for job_key in queue:
+        job = _make_job(spec, design, settings, *job_key, threads=threads)
+        in_flight[backend.submit(run_chunk, job)] = job_key
+        if len(in_flight) >= limit:
+            break
+    while in_flight:
+        done, _ = backend.wait_first(set(in_flight))
+        for future in done:
+            label, index, lo, hi = in_flight.pop(future)
+            _write_chunk(_chunk_path(chunk_root, label, index), future.result(), lo)
+            done_sets += hi - lo
+            if progress:
+                progress(done_sets, total, time.perf_counter() - started)
+            next_key = next(queue, None)
+            if next_key is not None:
+                job = _make_job(spec, design, settings, *next_key, threads=threads)
+                in_flight[backend.submit(run_chunk, job)] = next_key
 
 
 def _chunk_ranges(spec: SweepSpec, design: np.ndarray):

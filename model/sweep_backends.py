@@ -17,6 +17,14 @@ import os
 from collections.abc import Callable
 from concurrent import futures as thread_futures
 
+from .errors import ModelError
+
+CONNECT_TIMEOUT = "20s"
+
+
+class SchedulerError(ModelError, RuntimeError):
+    """The Dask scheduler given with ``--scheduler`` cannot be reached."""
+
 
 def default_workers() -> int:
     """Cores this process may use."""
@@ -73,7 +81,12 @@ class DaskBackend:
                 dashboard_address=None)
             self.client = Client(self._cluster)
         else:
-            self.client = Client(address, timeout="20s")
+            try:
+                self.client = Client(address, timeout=CONNECT_TIMEOUT)
+            except OSError as error:  # includes timeouts
+                raise SchedulerError(
+                    f"--scheduler: cannot reach a Dask scheduler at {address} within "
+                    f"{CONNECT_TIMEOUT} ({error}); is 'dask scheduler' running there?") from None
         self.workers = len(self.client.scheduler_info().get("workers", {}))
 
     def submit(self, function: Callable, *args):

@@ -98,3 +98,45 @@ def test_export_sbml_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, args
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("address", "expected"), [
+    ("nonsense", "--scheduler: expected 'local' or a scheduler address such as tcp://HOST:PORT "
+                 "(missing port number in address 'nonsense')"),
+    ("tcp://scheduler", "--scheduler: expected 'local' or a scheduler address such as "
+                        "tcp://HOST:PORT (missing port number in address 'scheduler')"),
+    ("foo://host:8786", "--scheduler: expected 'local' or a scheduler address such as "
+                        "tcp://HOST:PORT; unknown protocol 'foo', allowed: tcp, tls, ws, wss, "
+                        "ucx, inproc"),
+])
+@pytest.mark.parametrize("command", ["sweep", "sensitivity"])
+def test_bad_scheduler_address_exits_2_and_writes_nothing(tmp_path, capsys, command, address,
+                                                          expected):
+    spec = tmp_path / "sens.yaml"
+    spec.write_text(SENSITIVITY_SPEC)
+    out = tmp_path / "out"
+    assert main([command, str(spec), "--out", str(out), "--scheduler", address]) == 2
+    assert capsys.readouterr().err.strip() == expected
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["sweep", "sensitivity"])
+def test_unreachable_scheduler_fails_with_one_line_and_writes_nothing(tmp_path, capsys,
+                                                                     monkeypatch, command):
+    import socket
+
+    import model.sweep_backends as backends
+
+    monkeypatch.setattr(backends, "CONNECT_TIMEOUT", "1s")
+    with socket.socket() as probe:  # a free port that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    spec = tmp_path / "sens.yaml"
+    spec.write_text(SENSITIVITY_SPEC)
+    out = tmp_path / "out"
+    address = f"tcp://127.0.0.1:{port}"
+    assert main([command, str(spec), "--out", str(out), "--scheduler", address]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    assert err.startswith(f"--scheduler: cannot reach a Dask scheduler at {address} within 1s")
+    assert not out.exists()
