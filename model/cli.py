@@ -28,7 +28,7 @@ from .outputs import (
     disclaimer_line,
     write_run,
 )
-from .parameters import PARAMETERS, markdown_table, parameter_vector
+from .parameters import PARAMETERS, markdown_table, parameter_vector, suggest
 from .result import Result
 from .scenario import Scenario
 from .units import pretty
@@ -373,7 +373,19 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_research import add_research_parsers
 
     add_research_parsers(sub, add_set)
+    parser.set_defaults(command_names=tuple(sub.choices))
     return parser
+
+
+def _unknown_command(parser: argparse.ArgumentParser, argv: list[str]) -> str | None:
+    """One line for a first argument that is not a command (with a close one), else None."""
+    if not argv or argv[0].startswith("-"):
+        return None
+    commands = parser.get_default("command_names")
+    if argv[0] in commands:
+        return None
+    hint = suggest(argv[0], commands) or f"; commands: {', '.join(commands)}"
+    return f"lbp-headache: unknown command '{argv[0]}'{hint}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -390,6 +402,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         Exit code: 0 ok, 1 run-time failure, 2 bad input.
     """
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    unknown = _unknown_command(parser, argv)
+    if unknown:
+        print(unknown, file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # argparse: --help/--version (0) or a usage error (2)

@@ -176,6 +176,17 @@ def test_usage_errors_exit_2(capsys):
     assert "Traceback" not in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("command", "expected"), [
+    ("swep", "lbp-headache: unknown command 'swep'; did you mean 'sweep'?"),
+    ("export_sbml", "lbp-headache: unknown command 'export_sbml'; did you mean 'export-sbml'?"),
+    ("frobnicate", "lbp-headache: unknown command 'frobnicate'; commands: run, compare, "
+                   "validate, params, demo, sweep, sensitivity, export-sbml"),
+])
+def test_unknown_command_names_the_close_one(capsys, command, expected):
+    assert main([command, "x.yaml"]) == 2
+    assert capsys.readouterr().err.strip() == expected
+
+
 def test_validate(tmp_path, files, capsys):
     code, stdout, _ = run(capsys, "validate", files["back"], files["healthy"])
     assert code == 0
