@@ -234,11 +234,22 @@ def parse_yaml(text: str, name: str) -> YamlMap:
 def _yaml_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark is not None else None
-    parts = [part for part in (exc.context, exc.problem) if part]
+    context_line = exc.context_mark.line + 1 if exc.context_mark is not None else None
+    problem = exc.problem or ""
     if isinstance(exc, yaml.composer.ComposerError) and "single document" in str(exc):
         return Problem(name, line, "", "several YAML documents ('---'); a scenario file "
                        "holds exactly one")
-    return Problem(name, line, "", "malformed YAML: " + ", ".join(parts))
+    if "'\\t'" in problem:  # PyYAML writes the tab as \t
+        return Problem(name, line, "", "malformed YAML: a tab character; YAML indents with "
+                       "spaces only, so replace the tab with spaces")
+    if "could not find expected ':'" in problem and context_line is not None:
+        return Problem(name, context_line, "", "malformed YAML: a key without ':' after it "
+                       "(write 'key: value')")
+    context = exc.context or ""
+    if context and context_line is not None and context_line != line:
+        context += f" (from line {context_line})"
+    return Problem(name, line, "", "malformed YAML: " + ", ".join(
+        part for part in (context, problem) if part))
 
 
 def _line(node: yaml.Node) -> int:

@@ -332,8 +332,22 @@ def test_profile_value_out_of_range(write_yaml):
 
 def test_malformed_yaml(write_yaml):
     path = write_yaml("s.yaml", "duration: 10\nlumbar_pain: [1, 2\nseed: 3\n")
-    message = only_problem(path)
-    assert message.startswith("s.yaml:3: malformed YAML")
+    assert only_problem(path) == (
+        "s.yaml:3: malformed YAML: while parsing a flow sequence (from line 2), "
+        "expected ',' or ']', but got ':'")
+
+
+def test_a_key_without_a_colon_is_named_on_its_own_line(write_yaml):
+    path = write_yaml("s.yaml", "duration: 30\nlumbar_pain 3\nseed: 1\n")
+    assert only_problem(path) == (
+        "s.yaml:2: malformed YAML: a key without ':' after it (write 'key: value')")
+
+
+def test_a_tab_in_the_indentation_is_named(write_yaml):
+    path = write_yaml("s.yaml", "duration: 30\ntreatments:\n  - type: nsaid\n\tstart: 5\n")
+    assert only_problem(path) == (
+        "s.yaml:4: malformed YAML: a tab character; YAML indents with spaces only, so "
+        "replace the tab with spaces")
 
 
 def test_missing_file(write_yaml):
