@@ -15,6 +15,13 @@ Method (per parameter set, each with its own step sizes)
     starts the next step) and one at the middle of the step's continuous
     extension (below), six in all.
 
+Treatment effects
+    The four treatment effects (the last four states) relax toward a target
+    that is constant in a segment, at a rate fixed for the segment, so their
+    ``N`` is constant and the method's stages reduce to the exact values
+    ``exp(-rate s) X + s phi1(-rate s) N``: the kernel computes those (and
+    only the coefficients they need) and estimates no error for them.
+
 Local error estimate
     The new solution integrates ``N`` through its start value and the stages
     ``N_5`` (middle) and ``N_4`` (end). Its error has two parts:
@@ -141,8 +148,12 @@ HEADACHE_SCALE_FLOOR = 0.1
 HEADACHE_COMPONENT_FLOOR = 0.1
 N_PARAMETERS = len(NAMES)
 _EFFECT_STATES = (PT_EFFECT, ERGO_EFFECT, NSAID_EFFECT, NEURO_EFFECT)
+# The treatment effects come last: states below N_GENERAL go through the whole method.
+N_GENERAL = PT_EFFECT
+assert _EFFECT_STATES == tuple(range(N_GENERAL, N_STATES))
 _TAYLOR_LIMIT = 0.5
 _TAYLOR_TERMS = 13
+_PHI1_TERMS = 17  # 0.5^17 / 18! < 1e-21
 _INVERSE_FACTORIALS = tuple(1.0 / math.factorial(k) for k in range(_TAYLOR_TERMS + 6))
 _F2 = 0.5
 _F3 = 1.0 / 6.0
@@ -202,6 +213,18 @@ def _phi_recurrence(z, ez):
 
 
 @register_jitable(**_INLINE)
+def phi1_functions(z):
+    """``exp(z)`` and ``phi1(z) = (exp(z) - 1) / z``: its Taylor series near 0, as in
+    :func:`phi_functions`."""
+    series = 0.0
+    for j in range(_PHI1_TERMS - 1, -1, -1):
+        series = series * z + _INVERSE_FACTORIALS[j + 1]
+    ez = fast_math.exp(z)
+    recurrence = (ez - 1.0) / z
+    return (z * series + 1.0, series) if abs(z) < _TAYLOR_LIMIT else (ez, recurrence)
+
+
+@register_jitable(**_INLINE)
 def double_phi_functions(ez, phi1, phi2, phi3, phi4, phi5):
     """``exp(2z)`` and ``phi_k(2z)`` from the values at ``z``.
 
@@ -242,6 +265,33 @@ try:
             if value > high[i] + tolerance * max(1.0, abs(high[i])):
                 return OUT_OF_RANGE
         return OK
+
+    @register_jitable(**_INLINE)
+    def _store_coefficients(w, first, curvature, size, step, eh, q1, q2, q3, q4, q5,
+                            ef, p1, p2, p3, p4, p5):
+        """A lane's step coefficients from the phi functions at half (``q``) and full (``p``)
+        step: rows E_FULL .. W4 at ``first``, ``first + size``, ... and M3 at ``curvature``."""
+        step4 = step * step * step * step
+        c52 = 0.5 * q2 - p3 + 0.25 * p2 - 0.5 * q3
+        c54 = 0.25 * q2 - c52
+        w[first] = ef
+        w[first + size] = eh
+        w[first + 2 * size] = step * 0.5 * q1
+        w[first + 3 * size] = step * (0.5 * q1 - q2)
+        w[first + 4 * size] = step * q2
+        w[first + 5 * size] = step * (p1 - 2.0 * p2)
+        w[first + 6 * size] = step * p2
+        w[first + 7 * size] = step * (0.5 * q1 - 2.0 * c52 - c54)
+        w[first + 8 * size] = step * c52
+        w[first + 9 * size] = step * c54
+        w[first + 10 * size] = step * (p1 - 3.0 * p2 + 4.0 * p3)
+        w[first + 11 * size] = step * (4.0 * p3 - p2)
+        w[first + 12 * size] = step * (4.0 * p2 - 8.0 * p3)
+        # Weights of the cubic and quartic terms the quadrature leaves out.
+        w[first + 13 * size] = step4 * (6.0 * p4 - 3.0 * p3 + 0.5 * p2)
+        w[first + 14 * size] = step4 * step * (24.0 * p5 - 9.0 * p4 + p3)
+        # Weight of the curvature in the continuous extension at h/2.
+        w[curvature] = 0.25 * step * q3
 
     @register_jitable(**_INLINE)
     def _record_state(y, k, lanes, record, low, high, row):
@@ -294,18 +344,6 @@ try:
         y = w[Y:Y + size]
         y_new = w[Y_NEW:Y_NEW + size]
         p = w[P:P + n_parameters * lanes]
-        # Scratch rows for the coefficients of the lanes whose step changed (same order as
-        # E_FULL .. W4 above).
-        QZ, QH = 0, lanes
-        Q_E_FULL, Q_E_HALF, Q_A21, Q_A31, Q_A32 = (2 * lanes, 3 * lanes, 4 * lanes, 5 * lanes,
-                                                   6 * lanes)
-        Q_A41, Q_A42, Q_A51, Q_A52, Q_A54 = (7 * lanes, 8 * lanes, 9 * lanes, 10 * lanes,
-                                             11 * lanes)
-        Q_B1, Q_B4, Q_B5, Q_W3, Q_W4 = (12 * lanes, 13 * lanes, 14 * lanes, 15 * lanes,
-                                        16 * lanes)
-        Q_M3 = 17 * lanes
-        scratch = np.zeros(18 * lanes)
-        changed = np.zeros(lanes, dtype=np.int64)
         u = w[U:U + n_inputs * lanes]
         for c in range(n_parameters * lanes):
             p[c] = 1.0  # idle lanes compute with harmless numbers
@@ -399,61 +437,48 @@ try:
                 w[T_NEXT + k] = t_next
                 w[T_HALF + k] = t + 0.5 * step
                 if step != w[LAST_H + k]:
-                    changed[n_changed] = k
                     n_changed += 1
                     w[LAST_H + k] = step
 
-            # Coefficients of the lanes whose step changed, gathered into a dense batch,
-            # one row per distinct loss rate: phi functions of -rate h/2, then doubled.
-            # A row whose rates are all 0 (the threshold, an inactive treatment) has
+            # Coefficients, one row per distinct loss rate, when any lane's step changed (all
+            # lanes are recomputed: one dense loop costs less than gathering the changed ones,
+            # and a lane's coefficients depend only on its own rate and step). phi functions
+            # of -rate h/2, then doubled. A row whose rates are all 0 (the threshold) has
             # phi_k = 1/k!; rows that share a rate (the headache components) share them.
-            for i in range(n if n_changed > 0 else 0):
+            for i in range(N_GENERAL if n_changed > 0 else 0):
                 if _coefficient_row(i) != i:
                     continue
+                c = i * lanes
                 explicit = True
-                for j in range(n_changed):
-                    k = changed[j]
-                    rate = w[RATES + i * lanes + k]
-                    explicit &= rate == 0.0
-                    scratch[QZ + j] = -0.5 * rate * w[H + k]
-                    scratch[QH + j] = w[H + k]
-                for j in range(n_changed):
-                    step = scratch[QH + j]
-                    if explicit:
-                        eh, q1, q2, q3, q4, q5 = 1.0, 1.0, _F2, _F3, _F4, _F5
-                        ef, p1, p2, p3, p4, p5 = 1.0, 1.0, _F2, _F3, _F4, _F5
-                    else:
-                        eh, q1, q2, q3, q4, q5 = phi_functions(scratch[QZ + j])
+                for k in range(lanes):
+                    explicit &= w[RATES + c + k] == 0.0
+                if explicit:
+                    for k in range(lanes):
+                        _store_coefficients(w, E_FULL + c + k, M3 + c + k, size, w[H + k],
+                                            1.0, 1.0, _F2, _F3, _F4, _F5,
+                                            1.0, 1.0, _F2, _F3, _F4, _F5)
+                else:
+                    for k in range(lanes):
+                        step = w[H + k]
+                        eh, q1, q2, q3, q4, q5 = phi_functions(-0.5 * w[RATES + c + k] * step)
                         ef, p1, p2, p3, p4, p5 = double_phi_functions(eh, q1, q2, q3, q4, q5)
-                    step4 = step * step * step * step
-                    c52 = 0.5 * q2 - p3 + 0.25 * p2 - 0.5 * q3
-                    c54 = 0.25 * q2 - c52
-                    scratch[Q_E_FULL + j] = ef
-                    scratch[Q_E_HALF + j] = eh
-                    scratch[Q_A21 + j] = step * 0.5 * q1
-                    scratch[Q_A31 + j] = step * (0.5 * q1 - q2)
-                    scratch[Q_A32 + j] = step * q2
-                    scratch[Q_A41 + j] = step * (p1 - 2.0 * p2)
-                    scratch[Q_A42 + j] = step * p2
-                    scratch[Q_A51 + j] = step * (0.5 * q1 - 2.0 * c52 - c54)
-                    scratch[Q_A52 + j] = step * c52
-                    scratch[Q_A54 + j] = step * c54
-                    scratch[Q_B1 + j] = step * (p1 - 3.0 * p2 + 4.0 * p3)
-                    scratch[Q_B4 + j] = step * (4.0 * p3 - p2)
-                    scratch[Q_B5 + j] = step * (4.0 * p2 - 8.0 * p3)
-                    # Weights of the cubic and quartic terms the quadrature leaves out.
-                    scratch[Q_W3 + j] = step4 * (6.0 * p4 - 3.0 * p3 + 0.5 * p2)
-                    scratch[Q_W4 + j] = step4 * step * (24.0 * p5 - 9.0 * p4 + p3)
-                    # Weight of the curvature in the continuous extension at h/2.
-                    scratch[Q_M3 + j] = 0.25 * step * q3
-                for m in range(W4 // size - E_FULL // size + 1):
-                    row, batch = E_FULL + m * size + i * lanes, Q_E_FULL + m * lanes
-                    for j in range(n_changed):
-                        w[row + changed[j]] = scratch[batch + j]
-                for j in range(n_changed):
-                    w[M3 + i * lanes + changed[j]] = scratch[Q_M3 + j]
+                        _store_coefficients(w, E_FULL + c + k, M3 + c + k, size, step,
+                                            eh, q1, q2, q3, q4, q5, ef, p1, p2, p3, p4, p5)
+            # A treatment effect (module docstring) needs only exp(-rate h/2), exp(-rate h),
+            # h/2 phi1(-rate h/2) (in A21) and h phi1(-rate h) (in B1).
+            for i in range(N_GENERAL, n if n_changed > 0 else 0):
+                c = i * lanes
+                for k in range(lanes):
+                    step = w[H + k]
+                    eh, q1 = phi1_functions(-0.5 * w[RATES + c + k] * step)
+                    w[E_HALF + c + k] = eh
+                    w[E_FULL + c + k] = eh * eh
+                    w[A21 + c + k] = 0.5 * step * q1
+                    w[B1 + c + k] = step * (0.5 * (eh * q1 + q1))
 
-            # The stages.
+            # The stages. A treatment effect relaxes toward a target that is constant in the
+            # segment, so its N is constant: its value at the middle and at the end of the
+            # step is exact from N at the start, and the method's stages reduce to it.
             for i in range(n):
                 row = _coefficient_row(i) * lanes
                 for k in range(lanes):
@@ -463,50 +488,60 @@ try:
                     w[STAGE + c] = w[E_HALF + r] * w[Y + c] + w[A21 + r] * w[N1 + c]
             for k in range(lanes):
                 rhs_at(w[T_HALF + k], w, STAGE + k, w, P + k, w, U + k, w, N2 + k, lanes)
-            for i in range(n):
+            for i in range(N_GENERAL):
                 row = _coefficient_row(i) * lanes
                 for k in range(lanes):
                     c = i * lanes + k
                     r = row + k
                     w[N2 + c] += w[RATES + c] * w[STAGE + c]
                     w[STAGE + c] = (w[E_HALF + r] * w[Y + c] + w[A31 + r] * w[N1 + c]
-                                + w[A32 + r] * w[N2 + c])
+                                    + w[A32 + r] * w[N2 + c])
             for k in range(lanes):
                 rhs_at(w[T_HALF + k], w, STAGE + k, w, P + k, w, U + k, w, N3 + k, lanes)
-            for i in range(n):
+            for i in range(N_GENERAL):
                 row = _coefficient_row(i) * lanes
                 for k in range(lanes):
                     c = i * lanes + k
                     r = row + k
                     w[N3 + c] += w[RATES + c] * w[STAGE + c]
                     w[STAGE + c] = (w[E_FULL + r] * w[Y + c] + w[A41 + r] * w[N1 + c]
-                                + w[A42 + r] * (w[N2 + c] + w[N3 + c]))
+                                    + w[A42 + r] * (w[N2 + c] + w[N3 + c]))
+            for i in range(N_GENERAL, n):
+                for k in range(lanes):
+                    c = i * lanes + k
+                    w[STAGE + c] = w[E_FULL + c] * w[Y + c] + w[B1 + c] * w[N1 + c]
             for k in range(lanes):
                 rhs_at(w[T_NEXT + k], w, STAGE + k, w, P + k, w, U + k, w, N4 + k, lanes)
-            for i in range(n):
+            for i in range(N_GENERAL):
                 row = _coefficient_row(i) * lanes
                 for k in range(lanes):
                     c = i * lanes + k
                     r = row + k
                     w[N4 + c] += w[RATES + c] * w[STAGE + c]
                     w[STAGE + c] = (w[E_HALF + r] * w[Y + c] + w[A51 + r] * w[N1 + c]
-                                + w[A52 + r] * (w[N2 + c] + w[N3 + c]) + w[A54 + r] * w[N4 + c])
+                                    + w[A52 + r] * (w[N2 + c] + w[N3 + c])
+                                    + w[A54 + r] * w[N4 + c])
+            for i in range(N_GENERAL, n):
+                for k in range(lanes):
+                    c = i * lanes + k
+                    w[Y_NEW + c] = w[STAGE + c]  # the end value, kept while STAGE is reused
+                    w[STAGE + c] = w[E_HALF + c] * w[Y + c] + w[A21 + c] * w[N1 + c]
             for k in range(lanes):
                 rhs_at(w[T_HALF + k], w, STAGE + k, w, P + k, w, U + k, w, N5 + k, lanes)
-            for i in range(n):
+            for i in range(N_GENERAL):
                 row = _coefficient_row(i) * lanes
                 for k in range(lanes):
                     c = i * lanes + k
                     r = row + k
                     w[N5 + c] += w[RATES + c] * w[STAGE + c]
                     w[Y_NEW + c] = (w[E_FULL + r] * w[Y + c] + w[B1 + r] * w[N1 + c]
-                                + w[B4 + r] * w[N4 + c] + w[B5 + r] * w[N5 + c])
+                                    + w[B4 + r] * w[N4 + c] + w[B5 + r] * w[N5 + c])
             for k in range(lanes):
                 rhs_at(w[T_NEXT + k], w, Y_NEW + k, w, P + k, w, U + k, w, F1 + k, lanes)
             # The continuous extension at the middle of the step (from N at the start, the
             # middle stage and the new solution) and N there: a better midpoint value than
             # the stage, for the error estimate, the daily values and the next step.
-            for i in range(n):
+            for i in range(N_GENERAL):
                 row = _coefficient_row(i) * lanes
                 for k in range(lanes):
                     c = i * lanes + k
@@ -518,6 +553,12 @@ try:
                     w[STAGE + c] = (w[E_HALF + r] * w[Y + c] + w[A21 + r] * start
                                     + 0.25 * w[A32 + r] * (-3.0 * start + 4.0 * middle - finish)
                                     + w[M3 + r] * (2.0 * start - 4.0 * middle + 2.0 * finish))
+            for i in range(N_GENERAL, n):
+                # N constant: the daily values' interpolation of N reduces to it (D3 = D4 = 0).
+                for k in range(lanes):
+                    c = i * lanes + k
+                    w[N5 + c] = w[N1 + c]
+                    w[END + c] = w[N1 + c]
             for k in range(lanes):
                 rhs_at(w[T_HALF + k], w, STAGE + k, w, P + k, w, U + k, w, N_MID + k, lanes)
 
@@ -544,7 +585,7 @@ try:
                     load += max(abs(w[Y + i * lanes + k]), abs(w[Y_NEW + i * lanes + k]))
                 w[FLOOR + k] = max(load, HEADACHE_SCALE_FLOOR)
                 w[RANGE + k] = 0.0
-            for i in range(n):
+            for i in range(N_GENERAL):  # a treatment effect's N is constant: no error
                 weight = inverse_weight[i]
                 share = HEADACHE_COMPONENT_FLOOR if H_TENSION <= i <= H_SENSITIZATION else 0.0
                 row = _coefficient_row(i) * lanes
