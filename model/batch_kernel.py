@@ -153,9 +153,8 @@ _EFFECT_STATES = (PT_EFFECT, ERGO_EFFECT, NSAID_EFFECT, NEURO_EFFECT)
 N_GENERAL = PT_EFFECT
 assert _EFFECT_STATES == tuple(range(N_GENERAL, N_STATES))
 _TAYLOR_LIMIT = 0.5
-_TAYLOR_TERMS = 13
-_PHI1_TERMS = 17  # 0.5^17 / 18! < 1e-21
-_INVERSE_FACTORIALS = tuple(1.0 / math.factorial(k) for k in range(_TAYLOR_TERMS + 6))
+_TAYLOR_TERMS = 13  # terms of phi5's series (:func:`_series`)
+_INVERSE_FACTORIALS = tuple(1.0 / math.factorial(k) for k in range(_TAYLOR_TERMS + 5))
 _F2 = 0.5
 _F3 = 1.0 / 6.0
 _F4 = 1.0 / 24.0
@@ -191,10 +190,22 @@ def phi_functions(z):
 
 
 @register_jitable(**_INLINE)
+def _series(z, first):
+    """``sum_{j < 13} z^j / (j + first)!`` in Estrin's form (see :mod:`model.fast_math`)."""
+    c = _INVERSE_FACTORIALS
+    z2 = z * z
+    z4 = z2 * z2
+    z8 = z4 * z4
+    low = ((c[first] + z * c[first + 1]) + z2 * (c[first + 2] + z * c[first + 3])
+           + z4 * ((c[first + 4] + z * c[first + 5]) + z2 * (c[first + 6] + z * c[first + 7])))
+    high = ((c[first + 8] + z * c[first + 9]) + z2 * (c[first + 10] + z * c[first + 11])
+            + z4 * c[first + 12])
+    return low + z8 * high
+
+
+@register_jitable(**_INLINE)
 def _phi_series(z):
-    phi5 = 0.0
-    for j in range(_TAYLOR_TERMS - 1, -1, -1):
-        phi5 = phi5 * z + _INVERSE_FACTORIALS[j + 5]
+    phi5 = _series(z, 5)
     phi4 = z * phi5 + _F4
     phi3 = z * phi4 + _F3
     phi2 = z * phi3 + _F2
@@ -217,12 +228,10 @@ def _phi_recurrence(z, ez):
 def phi1_functions(z):
     """``exp(z)`` and ``phi1(z) = (exp(z) - 1) / z``: its Taylor series near 0, as in
     :func:`phi_functions`."""
-    series = 0.0
-    for j in range(_PHI1_TERMS - 1, -1, -1):
-        series = series * z + _INVERSE_FACTORIALS[j + 1]
+    series = _phi_series(z)
     ez = fast_math.exp(z)
     recurrence = (ez - 1.0) / z
-    return (z * series + 1.0, series) if abs(z) < _TAYLOR_LIMIT else (ez, recurrence)
+    return (series[0], series[1]) if abs(z) < _TAYLOR_LIMIT else (ez, recurrence)
 
 
 @register_jitable(**_INLINE)
@@ -249,6 +258,11 @@ try:
     def phi_values(z):
         """:func:`phi_functions` callable from Python (tests)."""
         return phi_functions(z)
+
+    @_jit
+    def phi1_values(z):
+        """:func:`phi1_functions` callable from Python (tests)."""
+        return phi1_functions(z)
 
     @register_jitable(**_INLINE)
     def _coefficient_row(i):

@@ -12,7 +12,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from model import load_scenario, simulate, summarize
 from model.batch import BatchSettings, day_grid, initial_states, simulate_batch
-from model.batch_kernel import double_phi_functions, phi_values
+from model.batch_kernel import double_phi_functions, phi1_values, phi_values
 from model.equations import steady_state
 from model.parameters import NAMES, PARAMETERS, parameter_vector
 from model.profiles import constant
@@ -64,6 +64,14 @@ def test_phi_functions_match_their_definitions(z):
         elif k > 1:  # the recurrence is well conditioned far from 0
             expected = (expected - 1.0 / math.factorial(k - 1)) / z
         assert_allclose(value, expected, rtol=1e-13, err_msg=f"phi{k}({z})")
+
+
+@pytest.mark.parametrize("z", [0.0, -1e-8, -0.3, -0.49999, -0.50001, -1.0, -7.5, -300.0])
+def test_phi1_functions_match_exp_and_phi1(z):
+    """The treatment effects' coefficients: ``exp(z)`` and ``phi1(z)`` (1 at 0, no 0/0)."""
+    ez, phi1 = phi1_values(z)
+    assert_allclose(ez, math.exp(z), rtol=1e-15)
+    assert_allclose(phi1, math.expm1(z) / z if z else 1.0, rtol=1e-14)
 
 
 @pytest.mark.parametrize("z", [-1e-6, -0.4, -0.9, -1.2, -6.0, -60.0])
