@@ -668,7 +668,7 @@ try:
                         w[ACCEPT + k] = 1.0
                         accepted[k] += 1
                         # Days in (t, t_next]: the step's end is recorded as it is, days
-                        # inside the step are queued for the continuous extension below.
+                        # inside the step from the continuous extension.
                         day = next_day[k]
                         step = w[H + k]
                         while day < n_days and days[day] <= w[T_NEXT + k]:
