@@ -153,8 +153,8 @@ _EFFECT_STATES = (PT_EFFECT, ERGO_EFFECT, NSAID_EFFECT, NEURO_EFFECT)
 N_GENERAL = PT_EFFECT
 assert _EFFECT_STATES == tuple(range(N_GENERAL, N_STATES))
 _TAYLOR_LIMIT = 0.5
-_TAYLOR_TERMS = 13  # terms of phi5's series (:func:`_series`)
-_INVERSE_FACTORIALS = tuple(1.0 / math.factorial(k) for k in range(_TAYLOR_TERMS + 5))
+# phi5(z) = sum_j z^j / (j + 5)!, to z^12 (|z| < 0.5: 0.5^13 / 18! < 1e-19), padded to 14.
+_PHI5_SERIES = tuple(1.0 / math.factorial(j + 5) for j in range(13)) + (0.0,)
 _F2 = 0.5
 _F3 = 1.0 / 6.0
 _F4 = 1.0 / 24.0
@@ -190,22 +190,8 @@ def phi_functions(z):
 
 
 @register_jitable(**_INLINE)
-def _series(z, first):
-    """``sum_{j < 13} z^j / (j + first)!`` in Estrin's form (see :mod:`model.fast_math`)."""
-    c = _INVERSE_FACTORIALS
-    z2 = z * z
-    z4 = z2 * z2
-    z8 = z4 * z4
-    low = ((c[first] + z * c[first + 1]) + z2 * (c[first + 2] + z * c[first + 3])
-           + z4 * ((c[first + 4] + z * c[first + 5]) + z2 * (c[first + 6] + z * c[first + 7])))
-    high = ((c[first + 8] + z * c[first + 9]) + z2 * (c[first + 10] + z * c[first + 11])
-            + z4 * c[first + 12])
-    return low + z8 * high
-
-
-@register_jitable(**_INLINE)
 def _phi_series(z):
-    phi5 = _series(z, 5)
+    phi5 = fast_math.estrin(z, _PHI5_SERIES)
     phi4 = z * phi5 + _F4
     phi3 = z * phi4 + _F3
     phi2 = z * phi3 + _F2

@@ -44,6 +44,8 @@ _EXP_LOW = -708.0   # 2^m stays a normal number
 _EXP_HIGH = 709.0
 _MANTISSA_BITS = 0x000FFFFFFFFFFFFF
 _EXPONENT_ONE = 0x3FF0000000000000
+_EXP_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(14))  # e^r to r^13
+_ATANH_SERIES = tuple(1.0 / (2 * k + 3) for k in range(11)) + (0.0, 0.0, 0.0)  # 1/3 .. 1/23
 
 
 @intrinsic
@@ -67,29 +69,27 @@ def _bits_float(typingctx, bits):
 
 
 @register_jitable(forceinline=True, fastmath={"contract"})
+def estrin(x, c):
+    """The polynomial ``c[0] + c[1] x + ... + c[13] x^13`` (14 coefficients; pad with
+    zeros) in Estrin's form: pairs ``c[2j] + c[2j+1] x``, combined with ``x^2``, ``x^4``
+    and ``x^8``. A dependent chain of 5 operations, against 13 for Horner's rule."""
+    x2 = x * x
+    x4 = x2 * x2
+    x8 = x4 * x4
+    low = ((c[0] + x * c[1]) + x2 * (c[2] + x * c[3])
+           + x4 * ((c[4] + x * c[5]) + x2 * (c[6] + x * c[7])))
+    high = ((c[8] + x * c[9]) + x2 * (c[10] + x * c[11])
+            + x4 * (c[12] + x * c[13]))
+    return low + x8 * high
+
+
+@register_jitable(forceinline=True, fastmath={"contract"})
 def exp(x):
     """``e^x`` (``x`` clipped to [-708, 709]: no overflow to inf, no underflow to 0)."""
     x = min(max(x, _EXP_LOW), _EXP_HIGH)
     m = math.floor(x * _INV_LN2 + 0.5)
     r = (x - m * _LN2_HIGH) - m * _LN2_LOW
-    # Taylor polynomial of degree 13 in Estrin's form: independent pairs, then powers of r,
-    # so the dependent chain is 5 operations long instead of 13 (the loop is latency-bound).
-    r2 = r * r
-    r4 = r2 * r2
-    r8 = r4 * r4
-    p01 = 1.0 + r
-    p23 = 0.5 + r * (1.0 / 6.0)
-    p45 = 1.0 / 24.0 + r * (1.0 / 120.0)
-    p67 = 1.0 / 720.0 + r * (1.0 / 5040.0)
-    p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0)
-    p1011 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0)
-    p1213 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)
-    p03 = p01 + r2 * p23
-    p47 = p45 + r2 * p67
-    p811 = p89 + r2 * p1011
-    p07 = p03 + r4 * p47
-    p813 = p811 + r4 * p1213
-    s = p07 + r8 * p813
+    s = estrin(r, _EXP_TAYLOR)
     return s * _bits_float((numba.int64(m) + 1023) << 52)
 
 
@@ -104,19 +104,7 @@ def log(x):
     exponent = exponent + 1 if high else exponent
     f = (mantissa - 1.0) / (mantissa + 1.0)
     s = f * f
-    # 1/3 + s/5 + ... + s^10/23 in Estrin's form (see exp).
-    s2 = s * s
-    s4 = s2 * s2
-    s8 = s4 * s4
-    q01 = 1.0 / 3.0 + s * (1.0 / 5.0)
-    q23 = 1.0 / 7.0 + s * (1.0 / 9.0)
-    q45 = 1.0 / 11.0 + s * (1.0 / 13.0)
-    q67 = 1.0 / 15.0 + s * (1.0 / 17.0)
-    q89 = 1.0 / 19.0 + s * (1.0 / 21.0)
-    q03 = q01 + s2 * q23
-    q47 = q45 + s2 * q67
-    q810 = q89 + s2 * (1.0 / 23.0)
-    series = (q03 + s4 * q47) + s8 * q810
+    series = estrin(s, _ATANH_SERIES)
     e = float(exponent)
     return e * _LN2_HIGH + (2.0 * f + (2.0 * f * s * series + e * _LN2_LOW))
 
