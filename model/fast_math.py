@@ -18,11 +18,11 @@ Method: ``exp(x) = 2^m e^r`` with ``|r| <= ln2/2`` and a degree-13 Taylor
 polynomial for ``e^r``; ``log(x) = e ln2 + log(m)`` with the mantissa ``m`` in
 ``[sqrt(1/2), sqrt(2))`` and ``log(m) = 2 atanh(f)``, ``f = (m - 1)/(m + 1)``,
 summed to ``f^23``. ``ln2`` is split in a high and a low part (Cody-Waite).
-Both polynomials are evaluated in Estrin's form (pairs of terms, combined
-with the square, fourth and eighth power of the variable): more operations
-than Horner's rule but a dependent chain of 5 instead of 13 and 11, and the
-engine's vectorized loops are limited by those chains (measured: sweep rows
-7 % faster per set).
+Both polynomials are evaluated in Estrin's form (:func:`estrin`: pairs of
+terms, combined with the square, fourth and eighth power of the variable):
+a few more operations than Horner's rule but a dependent chain of 5 instead
+of 13 and 11, which made the engine's vectorized loops faster (sweep rows
+7 % per set).
 """
 
 from __future__ import annotations

@@ -82,3 +82,22 @@ def test_compiled_equations_use_the_vectorizable_power():
     n = rng.uniform(1.0, 8.0, 1000)
     assert_array_equal(_apply(_equations_power, x, n), _apply(_power, x, n))
     assert_allclose(equations.power(x, n), x**n, rtol=0)  # Python: the C library itself
+
+
+@numba.njit
+def _estrin(x, c, out):
+    for k in range(x.size):
+        out[k] = fast_math.estrin(x[k], c)
+
+
+@pytest.mark.parametrize("n_coefficients", [1, 2, 5, 11, 13, 14])
+def test_estrin_evaluates_the_polynomial(n_coefficients):
+    """Every coefficient lands on its power of x (a misplaced one is off by far more)."""
+    rng = np.random.default_rng(n_coefficients)
+    coefficients = rng.uniform(-2.0, 2.0, n_coefficients)
+    padded = tuple(coefficients.tolist()) + (0.0,) * (14 - n_coefficients)
+    x = np.linspace(-0.9, 0.9, 37)
+    expected = np.polynomial.polynomial.polyval(x, coefficients)
+    scale = np.polynomial.polynomial.polyval(np.abs(x), np.abs(coefficients))
+    assert np.max(np.abs(_apply(lambda x, out: _estrin(x, padded, out), x) - expected)
+                  / scale) < 1e-15
