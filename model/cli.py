@@ -148,7 +148,8 @@ def _simulate(path: Path, scenario: Scenario, overrides: dict[str, float]) -> Re
         return None
 
 
-def run_batch(batch: Batch, out: Path) -> tuple[int, dict[Path, tuple[Result, dict]]]:
+def run_batch(batch: Batch, out: Path, *,
+              figures: bool = True) -> tuple[int, dict[Path, tuple[Result, dict]]]:
     """Simulate and write every scenario of a checked batch into ``out/<stem>/``.
 
     Returns
@@ -166,7 +167,7 @@ def run_batch(batch: Batch, out: Path) -> tuple[int, dict[Path, tuple[Result, di
         observed = summarize(result)
         folder = out / path.stem
         try:
-            write_run(result, folder, batch.overrides, observed)
+            write_run(result, folder, batch.overrides, observed, figures=figures)
         except OSError as error:
             print(f"{folder}: cannot write: {error}", file=sys.stderr)
             status = EXIT_FAILURE
@@ -227,7 +228,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     problems = batch.problems + _check_out_dir(out)
     if problems:
         return _report_problems(problems)
-    status, _ = run_batch(batch, out)
+    status, _ = run_batch(batch, out, figures=not args.no_figures)
     print(disclaimer_line())
     return status
 
@@ -344,6 +345,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO_OR_FOLDER")
     p.add_argument("--out", default="results", metavar="DIR",
                    help="output folder (default: results)")
+    p.add_argument("--no-figures", action="store_true",
+                   help="write the tables only (much faster for many scenarios)")
     add_set(p)
     p.set_defaults(handler=cmd_run)
 

@@ -278,7 +278,7 @@ def summary(result: Result, overrides: Mapping[str, float] | None = None,
 
 def write_run(result: Result, folder: str | os.PathLike,
               overrides: Mapping[str, float] | None = None,
-              observed: Mapping | None = None) -> Path:
+              observed: Mapping | None = None, *, figures: bool = True) -> Path:
     """Write one run's folder (CSV, JSON, two figures) atomically to ``folder``.
 
     Parameters
@@ -291,6 +291,8 @@ def write_run(result: Result, folder: str | os.PathLike,
         Command-line parameter overrides, recorded in the provenance.
     observed
         The output of :func:`model.observation.summarize` if already computed.
+    figures
+        Draw ``states.png`` and ``headache_by_pathway.png`` (the slow part).
 
     Returns
     -------
@@ -308,8 +310,9 @@ def write_run(result: Result, folder: str | os.PathLike,
     with atomic_directory(folder) as tmp:
         atomic_write_text(tmp / "timeseries.csv", timeseries_csv(result))
         atomic_write_text(tmp / "summary.json", to_json(summary(result, overrides, observed)))
-        save_figure(plot_states(result), tmp / "states.png")
-        save_figure(plot_headache_by_pathway(result).figure, tmp / "headache_by_pathway.png")
+        if figures:
+            save_figure(plot_states(result), tmp / "states.png")
+            save_figure(plot_headache_by_pathway(result).figure, tmp / "headache_by_pathway.png")
     return folder
 
 
