@@ -6,7 +6,26 @@ built-in exception, so callers may catch either (the pint pattern).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+
+MAX_KEY_CHARS = 120
+MAX_MESSAGE_CHARS = 600
+
+
+def escaped(text: str, limit: int | None = None) -> str:
+    """``text`` on one line: control, format and line-separator characters as escapes
+    (``\\n``, ``\\x00``, ``\\u202e``), cut to ``limit`` characters with ``...``."""
+    out = []
+    for char in text:
+        if char in "\t\n\r" or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+            out.append(char.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(char)
+    line = "".join(out)
+    if limit is not None and len(line) > limit:
+        line = line[: limit - 3] + "..."
+    return line
 
 
 class ModelError(Exception):
@@ -18,7 +37,9 @@ class Problem:
     """One problem found in an input file.
 
     Rendered as ``FILE:LINE: key.path: message`` (the line is omitted when
-    unknown), which editors and CI logs turn into clickable locations.
+    unknown), which editors and CI logs turn into clickable locations. The
+    rendering is always one line: newlines and other invisible characters in
+    a key or value are shown as escapes, and very long parts are cut.
     """
 
     file: str
@@ -27,9 +48,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        key = f" {self.key}:" if self.key else ""
-        return f"{where}:{key} {self.message}"
+        file = escaped(self.file, MAX_KEY_CHARS * 2)
+        where = file if self.line is None else f"{file}:{self.line}"
+        key = f" {escaped(self.key, MAX_KEY_CHARS)}:" if self.key else ""
+        return f"{where}:{key} {escaped(self.message, MAX_MESSAGE_CHARS)}"
 
 
 class ScenarioError(ModelError, ValueError):

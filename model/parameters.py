@@ -325,6 +325,8 @@ def suggest(name: str, choices) -> str:
     with the start of each choice (a unique best match of at least 0.8).
     """
     choices = list(choices)
+    if not isinstance(name, str) or len(name) > 2 * max(map(len, choices), default=0) + 10:
+        return ""  # nothing is that close, and difflib's cost grows with the length
     close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
     if close:
         return f"; did you mean '{close[0]}'?"

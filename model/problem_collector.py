@@ -12,9 +12,18 @@ from collections.abc import Sequence
 from .errors import ParameterError, Problem, UnitError
 from .parameters import BY_NAME, check_value, suggest
 from .units import DIMENSIONLESS, pretty, to_canonical
-from .yaml_source import Mark, YamlList, YamlMap
+from .yaml_source import AmbiguousScalar, Mark, YamlList, YamlMap
 
 TIME_HINT = "write a time such as '6 months', '2 weeks', '3 d' or a bare number of days"
+MINUTE = 1.0 / 1440.0  # days
+MIN_INTERVAL = MINUTE  # the shortest window, step or spacing a file may ask for
+
+
+def below_resolution(days: float) -> bool:
+    """Whether a span is shorter than :data:`MIN_INTERVAL` (``1 minute`` itself is not)."""
+    return days < MIN_INTERVAL * (1.0 - 1e-9)
+MAX_TEXT_CHARS = 200  # names and labels (descriptions may be longer)
+MAX_DESCRIPTION_CHARS = 5000
 
 
 class ProblemCollector:
@@ -43,6 +52,9 @@ class ProblemCollector:
             self.add(mark, key, "expected a single value, not a " +
                      ("mapping" if isinstance(value, YamlMap) else "list"))
             return None
+        if isinstance(value, AmbiguousScalar):
+            self.add(mark, key, value.message)
+            return None
         try:
             return to_canonical(value, unit)
         except UnitError as exc:
@@ -64,7 +76,7 @@ class ProblemCollector:
         return number
 
     def time(self, value: object, mark: Mark, key: str, *, positive: bool = False) -> float | None:
-        """A time in days (>= 0, or > 0 when ``positive``), or ``None``."""
+        """A time in days (>= 0; with ``positive``, a span of at least :data:`MIN_INTERVAL`)."""
         days = self.quantity(value, "day", mark, key, hint=TIME_HINT)
         if days is None:
             return None
@@ -72,7 +84,26 @@ class ProblemCollector:
             self.add(mark, key, f"must be {'positive' if positive else 'zero or positive'}, "
                      f"got {days:g} days")
             return None
+        if positive and below_resolution(days):
+            self.add(mark, key, f"{days:g} days is shorter than 1 minute, the shortest span "
+                     "the model resolves")
+            return None
         return days
+
+    def whole(self, value: object, mark: Mark, key: str, minimum: int,
+              maximum: int | None = None) -> int | None:
+        """A whole number in ``[minimum, maximum]`` (not a float, not true/false), or ``None``."""
+        if isinstance(value, AmbiguousScalar):
+            self.add(mark, key, value.message)
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            shown = f"'{value}'" if isinstance(value, str) else repr(value)
+            self.add(mark, key, f"expected a whole number >= {minimum}, got {shown}")
+            return None
+        if maximum is not None and value > maximum:
+            self.add(mark, key, f"{value:,} is more than the limit of {maximum:,}")
+            return None
+        return value
 
     def number(self, value: object, mark: Mark, key: str, low: float, high: float,
                unit: str = DIMENSIONLESS) -> float | None:
@@ -84,11 +115,17 @@ class ProblemCollector:
             return None
         return number
 
-    def text(self, value: object, mark: Mark, key: str) -> str | None:
+    def text(self, value: object, mark: Mark, key: str,
+             limit: int = MAX_TEXT_CHARS) -> str | None:
+        """Text of at most ``limit`` characters (pass ``YamlMap.text_of(key)``: as written)."""
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.add(mark, key, "expected text")
             return None
-        return str(value)
+        text = str(value)
+        if len(text) > limit:
+            self.add(mark, key, f"{len(text):,} characters; at most {limit:,} are allowed")
+            return None
+        return text
 
     def mapping(self, value: object, mark: Mark, key: str, example: str) -> YamlMap | None:
         if isinstance(value, YamlMap):
@@ -120,7 +157,7 @@ def format_range(low: float, high: float, unit: str = DIMENSIONLESS) -> str:
 def choice(problems: ProblemCollector, value: object, choices: Sequence[str], mark: Mark, key: str,
             what: str) -> str | None:
     """``value`` if it is one of ``choices``; else a problem with a suggestion."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > MAX_TEXT_CHARS:
         problems.add(mark, key, f"expected a {what}, one of: {', '.join(choices)}")
         return None
     if value not in choices:

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import csv
 import math
-import os
+import re
 from collections.abc import Callable
 
 from .errors import ScenarioError
-from .problem_collector import ProblemCollector, choice, format_range
+from .input_files import CSV_SUFFIXES, MAX_CSV_BYTES, InputFileError, PathPolicy
+from .problem_collector import ProblemCollector, below_resolution, choice, format_range
 from .profiles import NATURAL_HISTORY, Profile, constant, flares, from_points, natural_history
 from .yaml_source import Mark, YamlMap, read_text
 
 MAX_FLARES = 5000
+MAX_POINTS = 10_000  # points of a steps or ramp profile
+MAX_DIARY_ROWS = 20_000  # rows of a diary CSV (55 years of daily values)
 
 PROFILE_RANGES = {"lumbar_pain": (0.0, 10.0), "disc_degeneration": (0.0, 1.0),
                   "ergonomic_load": (0.0, 1.0)}
@@ -36,8 +39,12 @@ POINT_KEYS = ("at", "value")
 
 def parse_profile(raw: object, mark: Mark, key: str, low: float, high: float,
                   duration: float | None, problems: ProblemCollector,
-                  inputs: list[bytes]) -> Profile | None:
-    """A profile from a bare number or a ``type:`` mapping (see scenarios/README.md)."""
+                  inputs: list[bytes], policy: PathPolicy) -> Profile | None:
+    """A profile from a bare number or a ``type:`` mapping (see scenarios/README.md).
+
+    ``inputs`` collects the bytes of the data files read (for the scenario's
+    hash); ``policy`` says which data files may be read.
+    """
     if not isinstance(raw, YamlMap):
         value = problems.number(raw, mark, key, low, high)
         return None if value is None else constant(value)
@@ -98,10 +105,10 @@ def parse_profile(raw: object, mark: Mark, key: str, low: float, high: float,
         until = when("until", duration if duration is not None else math.inf, positive=True)
         if None in (baseline, peak, first, every, length, until) or duration is None:
             return None
-        if length >= every:
+        if below_resolution(every - length):
             problems.add(raw.value_marks["length"], f"{key}.length",
                          f"a flare ({length:g} days) must be shorter than the interval "
-                         f"'every' ({every:g} days)")
+                         f"'every' ({every:g} days) by at least 1 minute")
             return None
         if until <= first:
             problems.add(raw.value_marks.get("until", raw.mark), f"{key}.until",
@@ -130,14 +137,19 @@ def parse_profile(raw: object, mark: Mark, key: str, low: float, high: float,
         return profile
     # diary
     name = need("file")
-    if name is None:
+    if "file" not in raw:
         return None
     file_mark = raw.value_marks["file"]
-    if not isinstance(name, str) or not name.strip():
-        problems.add(file_mark, f"{key}.file", "expected the path of a CSV file "
-                     "(header 'day,value'), relative to this scenario file")
+    if not policy.allows_data_files(file_mark.file):
+        problems.add(file_mark, f"{key}.file", "scenario text from outside may not read data "
+                     "files; give the profile as 'steps' or 'ramp' points instead")
         return None
-    target = os.path.normpath(os.path.join(os.path.dirname(file_mark.file), name))
+    try:
+        target = policy.resolve(name, file_mark.file, suffixes=CSV_SUFFIXES,
+                                what="diary file (CSV, header 'day,value')")
+    except InputFileError as exc:
+        problems.add(file_mark, f"{key}.file", exc.message)
+        return None
     return _diary(target, file_mark, f"{key}.file", low, high, problems, inputs)
 
 
@@ -154,6 +166,10 @@ def _points(raw: YamlMap, field: str, key: str, low: float, high: float, *, stri
         return None
     if not items:
         problems.add(raw.value_marks[field], f"{key}.{field}", "needs at least one point")
+        return None
+    if len(items) > MAX_POINTS:
+        problems.add(raw.value_marks[field], f"{key}.{field}", f"{len(items):,} points; the "
+                     f"limit is {MAX_POINTS:,} (a diary CSV holds more)")
         return None
     times: list[float] = []
     values: list[float] = []
@@ -182,6 +198,12 @@ def _points(raw: YamlMap, field: str, key: str, low: float, high: float, *, stri
             problems.add(point.value_marks["at"], f"{where}.at",
                          f"times must be {order}: {at:g} days follows {times[-1]:g} days")
             ok = False
+        elif times and at != times[-1] and below_resolution(at - times[-1]):
+            problems.add(point.value_marks["at"], f"{where}.at",
+                         f"{at:g} days is less than 1 minute after the previous point "
+                         f"({times[-1]:g} days); the model resolves times to 1 minute" +
+                         ("" if strict else " (the same time twice makes a jump)"))
+            ok = False
         times.append(at)
         values.append(value)
     return (times, values) if ok else None
@@ -189,9 +211,13 @@ def _points(raw: YamlMap, field: str, key: str, low: float, high: float, *, stri
 
 def _diary(target: str, mark: Mark, key: str, low: float, high: float, problems: ProblemCollector,
            inputs: list[bytes]) -> Profile | None:
-    """Read a ``day,value`` CSV diary; problems name the CSV file and line."""
+    """Read a ``day,value`` CSV diary; problems name the CSV file and line.
+
+    Messages never quote the file's contents: it may not be what the scenario
+    author thinks it is.
+    """
     try:
-        text, data = read_text(target, what="diary file")
+        text, data = read_text(target, what="diary file", max_bytes=MAX_CSV_BYTES)
     except ScenarioError as exc:
         for p in exc.problems:
             if p.line is None:
@@ -201,10 +227,19 @@ def _diary(target: str, mark: Mark, key: str, low: float, high: float, problems:
         return None
     inputs.append(data)
     here = Mark(target, 1)
-    rows = [(n, row) for n, row in enumerate(csv.reader(text.splitlines()), start=1)
-            if any(cell.strip() for cell in row)]
+    try:
+        rows = [(n, row) for n, row in enumerate(csv.reader(text.splitlines()), start=1)
+                if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        problems.add(here, "", f"not a readable CSV file ({exc})")
+        return None
     if not rows or [c.strip().lower() for c in rows[0][1]] != ["day", "value"]:
-        problems.add(here, "", "the first line must be the header 'day,value'")
+        problems.add(Mark(target, rows[0][0] if rows else 1), "",
+                     "the first line must be the header 'day,value'")
+        return None
+    if len(rows) - 1 > MAX_DIARY_ROWS:
+        problems.add(here, "", f"{len(rows) - 1:,} rows; the limit is {MAX_DIARY_ROWS:,} "
+                     "(one a day for 55 years)")
         return None
     times: list[float] = []
     values: list[float] = []
@@ -214,18 +249,21 @@ def _diary(target: str, mark: Mark, key: str, low: float, high: float, problems:
         if len(row) != 2:
             problems.add(line, "", f"expected 2 columns 'day,value', got {len(row)}")
             continue
-        try:
-            day, value = float(row[0]), float(row[1])
-        except ValueError:
-            problems.add(line, "", f"expected two numbers, got {','.join(row)!r}")
+        day, value = _cell_number(row[0]), _cell_number(row[1])
+        if day is None or value is None:
+            which = "day" if day is None else "value"
+            problems.add(line, which, f"the {which} is not a plain number (write e.g. '14,2.5'"
+                         "; a decimal comma cannot be told from the column separator)")
             continue
         if not (math.isfinite(day) and day >= 0):
-            problems.add(line, "day", f"{row[0].strip()} is not a day >= 0")
+            problems.add(line, "day", "the day must be a number >= 0")
             continue
         if times and day <= times[-1]:
             problems.add(line, "day", f"days must increase: {day:g} follows {times[-1]:g}")
+        elif times and below_resolution(day - times[-1]):
+            problems.add(line, "day", f"{day:g} is less than 1 minute after the previous row")
         if not (math.isfinite(value) and low <= value <= high):
-            problems.add(line, "value", f"{row[1].strip()} is outside the allowed range "
+            problems.add(line, "value", f"the value is outside the allowed range "
                          f"{format_range(low, high)}")
         times.append(day)
         values.append(value)
@@ -237,3 +275,11 @@ def _diary(target: str, mark: Mark, key: str, low: float, high: float, problems:
     return from_points(times, values, kind="linear")
 
 
+_CELL_NUMBER = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
+
+
+def _cell_number(cell: str) -> float | None:
+    """A CSV cell as a number, if it is one written plainly (no 'nan', '1_0', 'inf')."""
+    if len(cell) > 40 or not _CELL_NUMBER.fullmatch(cell):
+        return None
+    return float(cell)

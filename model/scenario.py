@@ -94,5 +94,16 @@ class Scenario:
         return min(starts) if starts else None
 
 
+def change_times(scenario: Scenario) -> list[float]:
+    """Sorted times in ``[0, duration]`` where an input or a treatment may change, both ends
+    included: the boundaries of the integration segments."""
+    times = {0.0, scenario.duration}
+    for profile in (scenario.lumbar_pain, scenario.disc_degeneration, scenario.ergonomic_load):
+        times.update(profile.breakpoints)
+    for treatment in scenario.treatments:
+        times.update((treatment.start, treatment.stop))
+    return sorted(t for t in times if 0.0 <= t <= scenario.duration)
+
+
 def _rebuild(values: dict) -> Scenario:
     return Scenario(**values)

@@ -6,35 +6,50 @@ three steps, each collecting every problem it finds before raising one
 
 1. :func:`model.yaml_source.load_yaml` parses each file safely, keeping the
    file and line of every key and value.
-2. ``extends:`` chains are followed (relative to the extending file, at most
-   :data:`MAX_EXTENDS` levels, no cycles) and merged: the child's keys
+2. ``extends:`` chains are followed (relative to the extending file, within
+   the :class:`~model.input_files.PathPolicy`, at most :data:`MAX_EXTENDS`
+   levels, no cycles) and merged: the child's keys
    replace the parent's, except that ``parameters`` and ``initial_state``
    merge name by name; ``name`` and ``description`` are never inherited.
 3. Every value is checked and converted to canonical units with pint
    (:func:`model.units.to_canonical`): times in days, doses in mg/day,
    parameters and states in their table units.
+4. The cost of the run is bounded before any work: output points
+   (:data:`MAX_OUTPUT_POINTS`) and integration segments
+   (:data:`MAX_SEGMENTS`), besides the bounds of each key (treatments,
+   profile points, diary rows, flares).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import ParameterError, Problem, ScenarioError, UnitError
+from .input_files import YAML_SUFFIXES, InputFileError, PathPolicy
 from .parameters import BY_NAME, check_value, suggest, unknown_parameter
-from .problem_collector import ProblemCollector, in_reading_order
+from .problem_collector import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_TEXT_CHARS,
+    ProblemCollector,
+    in_reading_order,
+)
 from .profile_spec import PROFILE_RANGES, parse_profile
-from .scenario import Scenario
+from .scenario import Scenario, change_times
 from .states import STATE_NAMES, STATES
 from .treatment_spec import parse_treatments
 from .units import to_canonical
-from .yaml_source import Mark, YamlMap, load_yaml
+from .yaml_source import MAX_BYTES, YamlMap, control_characters, load_yaml, parse_yaml
 
 MAX_EXTENDS = 10
 MAX_DURATION_YEARS = 50.0
 MAX_DURATION = MAX_DURATION_YEARS * 365.25  # days
+MIN_DURATION = 1.0  # days: the observation model counts whole days
+MAX_OUTPUT_POINTS = 200_000  # output times of one run (about 50 MB of results)
+MAX_SEGMENTS = 20_000  # integration segments of one run (each a solver restart)
 
 TOP_KEYS = ("name", "description", "extends", "duration", "output_step", "seed",
             "lumbar_pain", "disc_degeneration", "ergonomic_load",
@@ -46,13 +61,16 @@ MERGED_BY_NAME = ("parameters", "initial_state")
 # --- public API ------------------------------------------------------------
 
 
-def load_scenario(path: str | os.PathLike) -> Scenario:
+def load_scenario(path: str | os.PathLike, *, policy: PathPolicy | None = None) -> Scenario:
     """Load, resolve ``extends:`` and validate a scenario file.
 
     Parameters
     ----------
     path
         The YAML file. Problems quote it as given (not made absolute).
+    policy
+        Which files ``extends:`` and diaries may name; by default
+        :meth:`PathPolicy.for_file` of ``path`` (see docs/security.md).
 
     Returns
     -------
@@ -65,22 +83,83 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
     ------
     ScenarioError
         Holding every problem found, for any bad input: missing or
-        unreadable file, malformed or unsafe YAML, unknown keys, bad values.
+        unreadable file, malformed or unsafe YAML, unknown keys, bad values,
+        paths outside the policy, a run beyond the cost bounds.
     """
     display = os.fspath(path)
+    document, data = load_yaml(display)
+    return _load(display, document, data, policy or PathPolicy.for_file(display),
+                 Path(display).stem)
+
+
+def load_scenario_text(text: str, *, name: str = "scenario") -> Scenario:
+    """Load a scenario from text that someone else wrote (the explorer, a service).
+
+    Such text reads no file at all except a bundled scenario named by its
+    file name in ``extends:`` (:meth:`PathPolicy.bundled`); a diary profile
+    is refused. Problems name the source ``<scenario text>`` and the line.
+
+    Parameters
+    ----------
+    text
+        The YAML text.
+    name
+        The scenario's name when the text gives none.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`load_scenario`.
+    """
+    policy = PathPolicy.bundled()
+    source = policy.untrusted_source
+    data = text.encode("utf-8", errors="surrogatepass")
+    if len(data) > MAX_BYTES:
+        raise ScenarioError([Problem(source, None, "", f"the text is {len(data):,} bytes; "
+                                     f"the limit is {MAX_BYTES:,} bytes")])
+    problems = control_characters(text, source)
+    if problems:
+        raise ScenarioError(problems)
+    return _load(source, parse_yaml(text, source), data, policy, name)
+
+
+def _load(display: str, document: YamlMap, data: bytes, policy: PathPolicy,
+          default_name: str) -> Scenario:
     problems = ProblemCollector()
-    document, blobs = _resolve(display, problems)
+    document, blobs = _resolve(display, document, data, problems, policy)
     if problems.items:  # a broken extends chain: the merged document would mislead
         raise ScenarioError(problems.items)
     inputs: list[bytes] = []
-    scenario = _build(document, Path(display).stem, problems, inputs)
+    scenario = _build(document, default_name, problems, inputs, policy)
     if problems.items or scenario is None:
         raise ScenarioError(in_reading_order(problems.items))
     digest = hashlib.sha256()
     for blob in [*blobs, *inputs]:
         digest.update(len(blob).to_bytes(8, "big"))
         digest.update(blob)
-    return Scenario(**scenario, source=display, source_hash=digest.hexdigest())
+    built = Scenario(**scenario, source=display, source_hash=digest.hexdigest())
+    _check_cost(built, document, problems)
+    if problems.items:
+        raise ScenarioError(problems.items)
+    return built
+
+
+def _check_cost(scenario: Scenario, doc: YamlMap, problems: ProblemCollector) -> None:
+    """Refuse a run whose output or schedule is beyond the documented bounds."""
+    points = math.floor(scenario.duration / scenario.output_step) + math.floor(
+        scenario.duration) + 2
+    if points > MAX_OUTPUT_POINTS:
+        mark = doc.value_marks.get("output_step", doc.value_marks.get("duration", doc.mark))
+        problems.add(mark, "output_step" if "output_step" in doc else "duration",
+                     f"the run would have about {points:,} output times (duration / "
+                     f"output_step, plus whole days); the limit is {MAX_OUTPUT_POINTS:,}: use "
+                     "a longer output_step, or split the run into shorter scenarios")
+    segments = len(change_times(scenario)) - 1
+    if segments > MAX_SEGMENTS:
+        problems.add(doc.mark, "", f"the schedule has {segments:,} integration segments "
+                     "(one per profile breakpoint and treatment start or stop); the limit is "
+                     f"{MAX_SEGMENTS:,}: use fewer flares, steps, diary rows or treatments, or "
+                     "split the run into shorter scenarios")
 
 
 def expand_paths(paths: Sequence[str | os.PathLike]) -> list[Path]:
@@ -154,22 +233,22 @@ def parse_override(text: str) -> tuple[str, float]:
 # --- extends ----------------------------------------------------------------
 
 
-def _resolve(display: str, problems: ProblemCollector) -> tuple[YamlMap, list[bytes]]:
-    """Load ``display`` and the chain of files it extends; return the merged document."""
-    document, data = load_yaml(display)
+def _resolve(display: str, document: YamlMap, data: bytes, problems: ProblemCollector,
+             policy: PathPolicy) -> tuple[YamlMap, list[bytes]]:
+    """Follow the chain of files ``document`` extends; return the merged document."""
     chain = [(display, document)]
     blobs = [data]
-    seen = [Path(display).resolve()]
+    seen = [os.path.realpath(display)]
     current, current_doc = display, document
     while "extends" in current_doc:
         mark = current_doc.value_marks["extends"]
-        target_text = current_doc["extends"]
-        if not isinstance(target_text, str) or not target_text.strip():
-            problems.add(mark, "extends", "expected the path of another scenario file, "
-                         "relative to this one, e.g. 'persistent_back_pain.yaml'")
+        try:
+            target = policy.resolve(current_doc["extends"], current, suffixes=YAML_SUFFIXES,
+                                    what="scenario file")
+        except InputFileError as exc:
+            problems.add(mark, "extends", exc.message)
             break
-        target = os.path.normpath(os.path.join(os.path.dirname(current), target_text))
-        real = Path(target).resolve()
+        real = os.path.realpath(target)
         if real in seen:
             cycle = " -> ".join([name for name, _ in chain] + [target])
             problems.add(mark, "extends", f"extends cycle: {cycle}")
@@ -201,16 +280,19 @@ def _merge(parent: YamlMap, child: YamlMap) -> YamlMap:
     merged = YamlMap(child.mark)
     for key, value in parent.items():
         if key not in NOT_INHERITED:
-            merged.put(key, value, parent.key_marks[key], parent.value_marks[key])
+            merged.put(key, value, parent.key_marks[key], parent.value_marks[key],
+                       parent.texts.get(key))
     for key, value in child.items():
         old = merged.get(key)
         if key in MERGED_BY_NAME and isinstance(value, YamlMap) and isinstance(old, YamlMap):
             combined = old.copy_located()
             for name, item in value.items():
-                combined.put(name, item, value.key_marks[name], value.value_marks[name])
+                combined.put(name, item, value.key_marks[name], value.value_marks[name],
+                             value.texts.get(name))
             combined.mark = value.mark
             value = combined
-        merged.put(key, value, child.key_marks[key], child.value_marks[key])
+        merged.put(key, value, child.key_marks[key], child.value_marks[key],
+                   child.texts.get(key))
     return merged
 
 
@@ -218,18 +300,19 @@ def _merge(parent: YamlMap, child: YamlMap) -> YamlMap:
 
 
 def _build(doc: YamlMap, default_name: str, problems: ProblemCollector,
-           inputs: list[bytes]) -> dict | None:
+           inputs: list[bytes], policy: PathPolicy) -> dict | None:
     """Check ``doc`` and return keyword arguments for :class:`Scenario` (or ``None``)."""
     problems.keys(doc, TOP_KEYS, "")
     values: dict = {"name": default_name}
     for key in ("name", "description"):
         if key in doc:
-            text = problems.text(doc[key], doc.value_marks[key], key)
+            limit = MAX_DESCRIPTION_CHARS if key == "description" else MAX_TEXT_CHARS
+            text = problems.text(doc.text_of(key), doc.value_marks[key], key, limit)
             values[key] = text if text is not None else ""
 
     duration = None
     if "duration" not in doc:
-        problems.add(Mark(doc.mark.file, None), "duration",
+        problems.add(doc.mark, "duration",
                      "missing required key 'duration' (e.g. 'duration: 12 months')")
     else:
         duration = problems.time(doc["duration"], doc.value_marks["duration"], "duration",
@@ -238,6 +321,11 @@ def _build(doc: YamlMap, default_name: str, problems: ProblemCollector,
             problems.add(doc.value_marks["duration"], "duration",
                          f"{duration:g} days is longer than the limit of "
                          f"{MAX_DURATION_YEARS:g} years")
+            duration = None
+        elif duration is not None and duration < MIN_DURATION:
+            problems.add(doc.value_marks["duration"], "duration",
+                         f"{duration:g} days is shorter than 1 day: headache days are counted "
+                         "per whole day")
             duration = None
     values["duration"] = duration
 
@@ -250,16 +338,13 @@ def _build(doc: YamlMap, default_name: str, problems: ProblemCollector,
         values["output_step"] = step
 
     if "seed" in doc:
-        seed = doc["seed"]
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            problems.add(doc.value_marks["seed"], "seed",
-                         f"expected a whole number >= 0, got {seed!r}")
-        values["seed"] = seed
+        seed = problems.whole(doc["seed"], doc.value_marks["seed"], "seed", 0, 2**63 - 1)
+        values["seed"] = 0 if seed is None else seed
 
     for key, (low, high) in PROFILE_RANGES.items():
         if key in doc:
             values[key] = parse_profile(doc[key], doc.value_marks[key], key, low, high, duration,
-                                   problems, inputs)
+                                        problems, inputs, policy)
 
     parameters = _parameters(doc, problems)
     values["parameters"] = parameters

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,8 +34,16 @@ import numpy as np
 import scipy
 
 from .errors import ParameterError, ScenarioError
+from .input_files import YAML_SUFFIXES, InputFileError, PathPolicy
 from .parameters import BY_NAME, check_value, suggest, unknown_parameter
-from .problem_collector import ProblemCollector, choice, in_reading_order, unit_hint
+from .problem_collector import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_TEXT_CHARS,
+    ProblemCollector,
+    choice,
+    in_reading_order,
+    unit_hint,
+)
 from .result import COLUMNS
 from .scenario import Scenario
 from .scenario_file import load_scenario
@@ -42,10 +51,22 @@ from .sweep_metrics import METRIC_NAMES, state_metric_name
 from .units import DIMENSIONLESS, pretty
 from .yaml_source import Mark, YamlList, YamlMap, parse_yaml, read_text
 
+LABEL = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 DESIGNS = ("grid", "sobol", "latin_hypercube", "random")
 SCALES = ("linear", "log")
 SENSITIVITY_METHODS = ("sobol", "morris", "local")
-MAX_SETS = 10_000_000
+MAX_SETS = 10_000_000  # simulations per sweep, summed over its scenarios
+MAX_SCENARIOS = 100  # base scenarios of one sweep
+MAX_CHUNK_BYTES = 256 * 2**20  # estimated memory of one chunk (two per worker are in flight)
+MAX_TRAJECTORY_BYTES = 16 * 2**30  # trajectories/ on disk
+MAX_DESIGN_BYTES = 2**30  # the design matrix (sets x swept parameters), held whole
+MAX_BOOTSTRAP = 100_000  # bootstrap resamples
+MAX_BOOTSTRAP_WORK = 2_000_000_000  # resamples x rows resampled (about a minute)
+# Bytes per set and day, and per set and segment, of a chunk in memory (measured:
+# tests/test_sweep_spec.py::test_chunk_memory_estimate_bounds_the_measured_peak).
+CHUNK_BYTES_PER_DAY_AND_RECORD = 8 * 3
+CHUNK_BYTES_PER_SEGMENT = 8 * (11 + 56) * 2
+CHUNK_BYTES_PER_SET = 4096
 DEFAULT_CHUNK_SIZE = 1000
 DEFAULT_OUTPUT = "headache_days_per_month"
 DAY_TOLERANCE = 1e-9  # times within this of a whole day count as that day
@@ -224,7 +245,7 @@ class SweepSpec:
 # --- public API -------------------------------------------------------------------------
 
 
-def load_sweep(path: str | os.PathLike) -> SweepSpec:
+def load_sweep(path: str | os.PathLike, *, policy: PathPolicy | None = None) -> SweepSpec:
     """Load and validate a sweep specification file.
 
     Parameters
@@ -232,6 +253,9 @@ def load_sweep(path: str | os.PathLike) -> SweepSpec:
     path
         The YAML file. Problems quote it as given; scenario paths in it are
         relative to its folder.
+    policy
+        Which files it may name (default :meth:`PathPolicy.for_file`; see
+        docs/security.md).
 
     Returns
     -------
@@ -250,12 +274,129 @@ def load_sweep(path: str | os.PathLike) -> SweepSpec:
     text, data = read_text(display, what="sweep file")
     document = parse_yaml(text, display)
     problems = ProblemCollector()
-    values = _build(document, display, problems)
-    if problems.items or values is None:
+    values = _build(document, display, problems, policy or PathPolicy.for_file(display))
+    spec = None
+    if not problems.items and values is not None:
+        spec = SweepSpec(**values, source=display, source_hash=hashlib.sha256(data).hexdigest())
+        _check_cost(spec, document, problems)
+    if problems.items or spec is None:
         own = [p for p in problems.items if p.file == display]
         others = [p for p in problems.items if p.file != display]
         raise ScenarioError(in_reading_order(own) + in_reading_order(others))
-    return SweepSpec(**values, source=display, source_hash=hashlib.sha256(data).hexdigest())
+    return spec
+
+
+@dataclass(frozen=True)
+class SweepCost:
+    """What running a sweep costs, estimated before any work (see :func:`sweep_cost`)."""
+
+    sets: int
+    chunks: int
+    chunk_bytes: int
+    table_bytes: int
+    trajectory_bytes: int
+    sensitivity_sets: int
+
+
+def sweep_cost(spec: SweepSpec) -> SweepCost:
+    """Simulations, chunks, memory per chunk and output sizes of ``spec``.
+
+    A chunk holds, per set, the recorded daily states and the metric
+    temporaries (:data:`CHUNK_BYTES_PER_DAY_AND_RECORD` per day and recorded
+    variable) and the segment inputs and parameters of the schedule
+    (:data:`CHUNK_BYTES_PER_SEGMENT` per segment).
+    """
+    from .scenario import change_times
+
+    n_scenarios = len(spec.scenarios)
+    days = max((math.floor(s.duration + 1e-9) + 2 for _, s in spec.scenarios), default=0)
+    segments = max((len(change_times(s)) - 1 for _, s in spec.scenarios), default=0)
+    recorded = 14 + len(spec.trajectories) + 4  # every state at worst, trajectories, metrics
+    per_set = (CHUNK_BYTES_PER_SET + days * recorded * CHUNK_BYTES_PER_DAY_AND_RECORD
+               + segments * CHUNK_BYTES_PER_SEGMENT)
+    columns = len(table_columns_of(spec))
+    sets = spec.n_sets * n_scenarios
+    sensitivity_sets = 0
+    if spec.sensitivity is not None:
+        d = len(spec.parameters)
+        block = spec.sensitivity
+        rows = {"sobol": block.sobol_samples * (d + 2),
+                "morris": block.morris_trajectories * (d + 1), "local": 2 * d + 1}
+        sensitivity_sets = n_scenarios * sum(rows[m] for m in block.methods)
+    return SweepCost(
+        sets=sets, chunks=n_scenarios * -(-spec.n_sets // spec.chunk_size),
+        chunk_bytes=min(spec.chunk_size, max(spec.n_sets, 1)) * per_set,
+        table_bytes=sets * columns * 20,
+        trajectory_bytes=sets * days * 8 * len(spec.trajectories),
+        sensitivity_sets=sensitivity_sets)
+
+
+def table_columns_of(spec: SweepSpec) -> list[str]:
+    """Header of a sweep's ``results.csv``."""
+    return ["scenario", "set", *spec.parameter_names, *spec.metrics, *spec.state_columns,
+            "status"]
+
+
+def _check_cost(spec: SweepSpec, doc: YamlMap, problems: ProblemCollector) -> None:
+    """Refuse a sweep beyond the documented bounds, saying how to split it."""
+    cost = sweep_cost(spec)
+    top = doc.mark
+    if len(spec.scenarios) > MAX_SCENARIOS:
+        problems.add(doc.value_marks.get("scenarios", top), "scenarios",
+                     f"{len(spec.scenarios)} scenarios; the limit is {MAX_SCENARIOS}: split "
+                     "the sweep into several files")
+    if cost.sets > MAX_SETS:
+        problems.add(doc.key_marks.get("parameters", top), "parameters",
+                     f"{spec.n_sets:,} sets x {len(spec.scenarios)} scenarios = "
+                     f"{cost.sets:,} simulations, more than the limit of {MAX_SETS:,}: use "
+                     "fewer sets or scenarios, or split the sweep into several files")
+    design_bytes = max(spec.n_sets, cost.sensitivity_sets) * len(spec.parameters) * 8
+    if design_bytes > MAX_DESIGN_BYTES:
+        problems.add(doc.key_marks.get("parameters", top), "parameters",
+                     f"the design ({len(spec.parameters)} parameters x up to "
+                     f"{max(spec.n_sets, cost.sensitivity_sets):,} sets) needs "
+                     f"{design_bytes / 2**20:,.0f} MiB, more than the limit of "
+                     f"{MAX_DESIGN_BYTES / 2**20:,.0f} MiB: sweep fewer parameters or sets")
+    if cost.chunk_bytes > MAX_CHUNK_BYTES:
+        per_set = cost.chunk_bytes / min(spec.chunk_size, spec.n_sets)
+        fits = max(1, int(MAX_CHUNK_BYTES // per_set))
+        problems.add(doc.value_marks.get("chunk_size", top), "chunk_size",
+                     f"a chunk of {min(spec.chunk_size, spec.n_sets):,} sets needs about "
+                     f"{cost.chunk_bytes / 2**20:,.0f} MiB of memory, more than the limit of "
+                     f"{MAX_CHUNK_BYTES / 2**20:,.0f} MiB: use 'chunk_size: {fits:,}' or less")
+    if cost.trajectory_bytes > MAX_TRAJECTORY_BYTES:
+        problems.add(doc.value_marks.get("trajectories", top), "trajectories",
+                     f"the trajectories would take {cost.trajectory_bytes / 2**30:,.1f} GiB, "
+                     f"more than the limit of {MAX_TRAJECTORY_BYTES / 2**30:,.0f} GiB: record "
+                     "fewer variables or sets, or use states_at for a few days")
+    if spec.sensitivity is not None:
+        _check_sensitivity_cost(spec, cost, doc, problems)
+
+
+def _check_sensitivity_cost(spec: SweepSpec, cost: SweepCost, doc: YamlMap,
+                            problems: ProblemCollector) -> None:
+    block = spec.sensitivity
+    marks = doc["sensitivity"].value_marks if isinstance(doc.get("sensitivity"), YamlMap) else {}
+    top = doc.value_marks.get("sensitivity", doc.mark)
+    d = len(spec.parameters)
+    if cost.sensitivity_sets > MAX_SETS:
+        problems.add(top, "sensitivity", f"the analyses need {cost.sensitivity_sets:,} "
+                     f"simulations over {len(spec.scenarios)} scenarios, more than the limit "
+                     f"of {MAX_SETS:,}: use fewer sobol_samples or morris_trajectories, or "
+                     "fewer scenarios")
+    if block.bootstrap > MAX_BOOTSTRAP:
+        problems.add(marks.get("bootstrap", top), "sensitivity.bootstrap",
+                     f"{block.bootstrap:,} resamples; the limit is {MAX_BOOTSTRAP:,} (1,000 "
+                     "already gives intervals to about 1 %)")
+        return
+    work = {"sobol": block.sobol_samples * (d + 2), "morris": block.morris_trajectories * d}
+    for method, rows in work.items():
+        if method in block.methods and block.bootstrap * rows > MAX_BOOTSTRAP_WORK:
+            fits = max(1, MAX_BOOTSTRAP_WORK // rows)
+            problems.add(marks.get("bootstrap", top), "sensitivity.bootstrap",
+                         f"{block.bootstrap:,} resamples of {rows:,} {method} rows is "
+                         f"{block.bootstrap * rows:,} draws, more than the limit of "
+                         f"{MAX_BOOTSTRAP_WORK:,}: use 'bootstrap: {fits:,}' or less")
 
 
 def design_matrix(spec: SweepSpec) -> np.ndarray:
@@ -398,16 +539,18 @@ def _is_power_of_two(n: int | None) -> bool:
 # --- the sweep file ---------------------------------------------------------------------
 
 
-def _build(doc: YamlMap, source: str, problems: ProblemCollector) -> dict | None:
+def _build(doc: YamlMap, source: str, problems: ProblemCollector,
+           policy: PathPolicy) -> dict | None:
     """Check ``doc`` and return keyword arguments for :class:`SweepSpec` (or ``None``)."""
     problems.keys(doc, TOP_KEYS, "")
     values: dict = {"name": Path(source).stem, "description": ""}
     for key in ("name", "description"):
         if key in doc:
-            text = problems.text(doc[key], doc.value_marks[key], key)
+            limit = MAX_DESCRIPTION_CHARS if key == "description" else MAX_TEXT_CHARS
+            text = problems.text(doc.text_of(key), doc.value_marks[key], key, limit)
             values[key] = text if text is not None else ""
 
-    scenarios, scenarios_ok = _scenarios(doc, source, problems)
+    scenarios, scenarios_ok = _scenarios(doc, source, problems, policy)
     values["scenarios"] = tuple(scenarios)
 
     design = "grid"
@@ -447,8 +590,8 @@ def _build(doc: YamlMap, source: str, problems: ProblemCollector) -> dict | None
 # --- scenarios -------------------------------------------------------------------------
 
 
-def _scenarios(doc: YamlMap, source: str,
-               problems: ProblemCollector) -> tuple[list[tuple[str, Scenario]], bool]:
+def _scenarios(doc: YamlMap, source: str, problems: ProblemCollector,
+               policy: PathPolicy) -> tuple[list[tuple[str, Scenario]], bool]:
     """Load the base scenarios; return them and whether all of them loaded."""
     if "scenario" in doc and "scenarios" in doc:
         problems.add(doc.key_marks["scenarios"], "scenarios",
@@ -465,6 +608,11 @@ def _scenarios(doc: YamlMap, source: str,
             problems.add(doc.value_marks["scenarios"], "scenarios",
                          "the list is empty; name at least one scenario file")
             return [], False
+        if len(items) > MAX_SCENARIOS:
+            problems.add(doc.value_marks["scenarios"], "scenarios",
+                         f"{len(items):,} scenarios; the limit is {MAX_SCENARIOS}: split the "
+                         "sweep into several files")
+            return [], False
         entries = [(item, mark, f"scenarios[{i}]")
                    for i, (item, mark) in enumerate(zip(items, items.marks))]
     else:
@@ -476,7 +624,7 @@ def _scenarios(doc: YamlMap, source: str,
     labels: dict[str, int | None] = {}
     complete = True
     for value, mark, key in entries:
-        scenario = _scenario(value, mark, key, source, labels, problems)
+        scenario = _scenario(value, mark, key, source, labels, problems, policy)
         if scenario is None:
             complete = False
         else:
@@ -485,31 +633,39 @@ def _scenarios(doc: YamlMap, source: str,
 
 
 def _scenario(value: object, mark: Mark, key: str, source: str, labels: dict[str, int | None],
-              problems: ProblemCollector) -> tuple[str, Scenario] | None:
+              problems: ProblemCollector, policy: PathPolicy) -> tuple[str, Scenario] | None:
     """Load one base scenario named in the sweep file (relative to its folder)."""
     if not isinstance(value, str) or not value.strip():
         problems.add(mark, key, "expected the path of a scenario file, relative to this file, "
                      "e.g. '../persistent_back_pain.yaml'")
         return None
-    target = os.path.normpath(os.path.join(os.path.dirname(source), value.strip()))
+    try:
+        target = policy.resolve(value, source, suffixes=YAML_SUFFIXES, what="scenario file")
+    except InputFileError as exc:
+        problems.add(mark, key, exc.message)
+        return None
     label = Path(target).stem
+    if not LABEL.fullmatch(label):
+        problems.add(mark, key, f"the file name '{Path(target).name}' labels the results, so it "
+                     "may hold only letters, digits, '_', '-' and '.' (not first)")
+        return None
     if label in labels:
         problems.add(mark, key, f"a scenario file named '{Path(target).name}' is already listed "
                      f"(line {labels[label]}); results are labelled by file name, so each "
                      "must be different")
         return None
     labels[label] = mark.line
-    if not Path(target).exists():
-        problems.add(mark, key, f"scenario file '{target}' not found (paths are relative to "
-                     "the folder of the sweep file)")
-        return None
-    if Path(target).is_dir():
-        problems.add(mark, key, f"'{target}' is a folder, expected a scenario file")
-        return None
     try:
-        return label, load_scenario(target)
+        return label, load_scenario(target, policy=policy)
     except ScenarioError as exc:
-        problems.items.extend(exc.problems)
+        for p in exc.problems:
+            if p.file != target or p.line is not None:
+                problems.items.append(p)
+            elif p.message.endswith("not found"):
+                problems.add(mark, key, f"scenario file '{target}' not found (paths are "
+                             "relative to the folder of the sweep file)")
+            else:
+                problems.add(mark, key, f"cannot read '{target}': {p.message}")
         return None
 
 
@@ -677,10 +833,7 @@ def _whole_key(doc: YamlMap, key: str, default: int, minimum: int,
 def _whole(value: object, mark: Mark, key: str, minimum: int,
            problems: ProblemCollector) -> int | None:
     """A whole number >= ``minimum`` (not a float, not true/false), or ``None``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        problems.add(mark, key, f"expected a whole number >= {minimum}, got {value!r}")
-        return None
-    return value
+    return problems.whole(value, mark, key, minimum)
 
 
 # --- what to record -------------------------------------------------------------------

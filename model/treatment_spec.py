@@ -10,9 +10,11 @@ import math
 
 from .errors import ParameterError
 from .parameters import BY_NAME, DRUGS, NAMES, check_value
-from .problem_collector import ProblemCollector, choice, format_range, unit_hint
+from .problem_collector import ProblemCollector, below_resolution, choice, format_range, unit_hint
 from .treatments import TREATMENT_TYPES, Treatment, overlapping_parameter_changes
 from .yaml_source import Mark, YamlMap
+
+MAX_TREATMENTS = 5_000  # courses in one scenario
 
 TREATMENT_COMMON = ("type", "label", "start", "stop", "duration")
 TREATMENT_KEYS = {
@@ -36,6 +38,11 @@ def parse_treatments(doc: YamlMap, duration: float | None, parameters: dict[str,
     items = problems.sequence(doc["treatments"], doc.value_marks["treatments"], "treatments",
                            "'- {type: physical_therapy, start: 6 months}'")
     if items is None:
+        return ()
+    if len(items) > MAX_TREATMENTS:
+        problems.add(doc.value_marks["treatments"], "treatments",
+                     f"{len(items):,} treatments; the limit is {MAX_TREATMENTS:,} courses per "
+                     "scenario: split the run into shorter scenarios")
         return ()
     built: list[tuple[int, Treatment]] = []
     for i, (item, mark) in enumerate(zip(items, items.marks)):
@@ -79,7 +86,8 @@ def _treatment(raw: YamlMap, where: str, duration: float | None,
 
     options: dict = {}
     if "label" in raw:
-        options["label"] = problems.text(raw["label"], at("label"), f"{where}.label") or ""
+        options["label"] = problems.text(raw.text_of("label"), at("label"),
+                                         f"{where}.label") or ""
     start = 0.0
     if "start" in raw:
         start = problems.time(raw["start"], at("start"), f"{where}.start")
@@ -92,6 +100,10 @@ def _treatment(raw: YamlMap, where: str, duration: float | None,
         if stop is not None and start is not None and stop <= start:
             problems.add(at("stop"), f"{where}.stop",
                          f"stop ({stop:g} days) must be after start ({start:g} days)")
+        elif stop is not None and start is not None and below_resolution(stop - start):
+            problems.add(at("stop"), f"{where}.stop",
+                         f"the treatment lasts {stop - start:g} days, less than 1 minute, the "
+                         "shortest span the model resolves")
     elif "duration" in raw:
         length = problems.time(raw["duration"], at("duration"), f"{where}.duration",
                                positive=True)

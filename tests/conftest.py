@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import localize_scenarios
 
 
 @pytest.fixture
@@ -21,7 +22,8 @@ def write_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str
     def write(name: str, text: str) -> str:
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        text = localize_scenarios(textwrap.dedent(text).lstrip("\n"), path.parent)
+        path.write_text(text, encoding="utf-8")
         return name
 
     return write

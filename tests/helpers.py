@@ -6,6 +6,9 @@ Plain functions (not fixtures) so every test states which scenario it runs.
 from __future__ import annotations
 
 import math
+import re
+import shutil
+from pathlib import Path
 
 import numpy as np
 
@@ -126,3 +129,28 @@ def lagged_coupling(cause: np.ndarray, effect: np.ndarray, max_lag: int = 7) -> 
         e = effect[lag:]
         best = max(best, float(np.corrcoef(c, e)[0, 1]))
     return best
+
+
+_ABSOLUTE_SCENARIO = re.compile(r"(?m)^(\s*(?:-\s+|scenario:\s+))(/\S+\.yaml)\s*$")
+
+
+def localize_scenarios(text: str, folder: Path) -> str:
+    """Copy each scenario file a sweep text names by absolute path into ``folder`` and name
+    it by file name instead (files may name only relative paths inside the input root)."""
+
+    def local(match: re.Match) -> str:
+        source = Path(match.group(2))
+        target = folder / source.name
+        if source.resolve() != target.resolve():
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        return f"{match.group(1)}{source.name}"
+
+    return _ABSOLUTE_SCENARIO.sub(local, text)
+
+
+def listing(folder: Path) -> list[str]:
+    """Names in ``folder``, sorted, without the tool's manifest and lock file."""
+    from model.output_folder import LOCK, MANIFEST
+
+    return sorted(p.name for p in folder.iterdir() if p.name not in (MANIFEST, LOCK))

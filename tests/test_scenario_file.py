@@ -194,13 +194,20 @@ def test_zero_or_negative_duration(write_yaml, value):
 def test_missing_duration(write_yaml):
     path = write_yaml("s.yaml", "lumbar_pain: 2\n")
     assert only_problem(path) == (
-        "s.yaml: duration: missing required key 'duration' (e.g. 'duration: 12 months')"
+        "s.yaml:1: duration: missing required key 'duration' (e.g. 'duration: 12 months')"
     )
 
 
 def test_boolean_where_a_number_is_expected(write_yaml):
-    path = write_yaml("s.yaml", "duration: 10\nlumbar_pain: yes\n")
+    path = write_yaml("s.yaml", "duration: 10\nlumbar_pain: true\n")
     assert only_problem(path).startswith("s.yaml:2: lumbar_pain: expected a number")
+
+
+def test_yaml_11_boolean_is_refused_with_both_readings(write_yaml):
+    path = write_yaml("s.yaml", "duration: 10\nlumbar_pain: yes\n")
+    assert only_problem(path) == (
+        "s.yaml:2: lumbar_pain: 'yes' is read as true by YAML 1.1 tools but as the text 'yes' "
+        'by YAML 1.2; write "yes" (in quotes) for the text or true to say which is meant')
 
 
 def test_stop_before_start(write_yaml):
@@ -357,7 +364,8 @@ def test_missing_file(write_yaml):
 
 def test_directory_instead_of_file(write_yaml):
     write_yaml("folder/a.yaml", "duration: 1\n")
-    assert only_problem("folder") == "folder: is a folder, expected a scenario file"
+    assert only_problem("folder") == (
+        "folder: is a folder, not a regular file; expected a scenario file")
 
 
 def test_not_utf8(write_yaml, tmp_path):
@@ -462,7 +470,7 @@ def test_many_problems_reported_at_once(write_yaml):
     found = problems(path)
     starts = [line.split(": ")[0] + ": " + line.split(": ")[1] for line in found]
     assert sorted(starts) == sorted([
-        "s.yaml:1: duraton", "s.yaml: duration", "s.yaml:2: seed", "s.yaml:3: lumbar_pain",
+        "s.yaml:1: duraton", "s.yaml:1: duration", "s.yaml:2: seed", "s.yaml:3: lumbar_pain",
         "s.yaml:5: treatments[0].type", "s.yaml:6: treatments[1].dose",
     ]), found
 
@@ -474,8 +482,9 @@ def test_diary_csv_problems_name_the_csv_line(write_yaml):
     csv = os.path.join("data", "d.csv")
     assert found == [
         f"{csv}:4: day: days must increase: 1 follows 1",
-        f"{csv}:5: value: 15 is outside the allowed range [0, 10]",
-        f"{csv}:6: expected two numbers, got 'x,1'",
+        f"{csv}:5: value: the value is outside the allowed range [0, 10]",
+        f"{csv}:6: day: the day is not a plain number (write e.g. '14,2.5'; a decimal comma "
+        "cannot be told from the column separator)",
     ]
 
 
@@ -557,8 +566,8 @@ def test_parse_override_errors(text, expected):
 @pytest.mark.parametrize(("text", "expected"), [
     ("duration: 10\na: &a [*a]\n", "s.yaml:2: a[0]: recursive alias"),
     ("b: &b {x: 1}\nduration: 10\nc:\n  <<: *b\n", "s.yaml:4: c: merge keys ('<<')"),
-    ("duration: 10\ndescription: 2024-01-01\n", "s.yaml:2: description: dates are not"),
-    ("duration: !!int abc\n", "s.yaml:1: duration: cannot read value 'abc' as int"),
+    ("duration: 2024-01-01\n", "s.yaml:1: duration: dates are not supported"),
+    ("duration: !!int abc\n", "s.yaml:1: duration: cannot read 'abc' as int"),
     ("duration: 10\nx: " + "[" * 500 + "]" * 500 + "\n", "s.yaml:2: nesting deeper than"),
 ])
 def test_unsafe_or_unsupported_yaml(write_yaml, text, expected):
