@@ -4,15 +4,17 @@ Subcommands: ``run``, ``compare``, ``validate``, ``params`` and ``demo``; the re
 commands ``sweep``, ``sensitivity`` and ``export-sbml`` live in :mod:`model.cli_research`.
 
 Exit codes: 0 success; 2 bad input (usage errors, invalid scenario files or
-``--set`` values; nothing is written then, not even the output folder);
-1 a run-time failure (a simulation or a write failed). Problems are printed
-to stderr one per line as ``FILE:LINE: key: message``; never a traceback for
-bad input.
+``--set`` values, an output file the tool did not write, an output folder
+another run is writing into; nothing is written then, not even the output
+folder); 1 a run-time failure (a simulation or a write failed); 130
+interrupted (Ctrl-C). Problems are printed to stderr one per line as
+``FILE:LINE: key: message``; never a traceback for bad input.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,20 +22,20 @@ from pathlib import Path
 
 from .errors import ModelError, Problem, ScenarioError, SolverError
 from .observation import summarize
+from .output_folder import FolderBusy, OutputConflict, OutputFolder
 from .outputs import (
-    atomic_write_bytes,
-    atomic_write_text,
     comparison_csv,
     comparison_row,
     disclaimer_line,
+    run_files,
     write_run,
 )
-from .parameters import PARAMETERS, markdown_table, parameter_vector, suggest
+from .parameters import BY_NAME, PARAMETERS, markdown_table, parameter_vector, suggest
 from .result import Result
 from .scenario import Scenario
 from .units import pretty
 
-EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 SCENARIO_DIR = "scenarios"
 TREATMENT_SET: tuple[str, ...] = (
     "untreated_control", "physical_therapy", "physical_therapy_stopped_early",
@@ -148,7 +150,7 @@ def _simulate(path: Path, scenario: Scenario, overrides: dict[str, float]) -> Re
         return None
 
 
-def run_batch(batch: Batch, out: Path, *,
+def run_batch(batch: Batch, out: OutputFolder, *,
               figures: bool = True) -> tuple[int, dict[Path, tuple[Result, dict]]]:
     """Simulate and write every scenario of a checked batch into ``out/<stem>/``.
 
@@ -165,11 +167,11 @@ def run_batch(batch: Batch, out: Path, *,
             status = EXIT_FAILURE
             continue
         observed = summarize(result)
-        folder = out / path.stem
         try:
-            write_run(result, folder, batch.overrides, observed, figures=figures)
+            folder = write_run(result, out, path.stem, batch.overrides, observed,
+                               figures=figures)
         except OSError as error:
-            print(f"{folder}: cannot write: {error}", file=sys.stderr)
+            print(f"{out.path / path.stem}: cannot write: {error}", file=sys.stderr)
             status = EXIT_FAILURE
             continue
         results[path] = (result, observed)
@@ -177,22 +179,31 @@ def run_batch(batch: Batch, out: Path, *,
     return status, results
 
 
-def compare_results(results: Sequence[Result], out: Path,
+def _run_conflicts(batch: Batch, out: OutputFolder, figures: bool) -> list[str]:
+    return out.conflicts([rel for path, _ in batch.scenarios
+                          for rel in run_files(path.stem, figures=figures)])
+
+
+COMPARISON_FILES = ("comparison.csv", "comparison.png")
+
+
+def compare_results(results: Sequence[Result], out: OutputFolder, prefix: str = "",
                     observed: Sequence[dict] | None = None) -> list[dict]:
-    """Write ``comparison.csv`` and ``comparison.png`` into ``out``; return ranked rows.
+    """Write ``comparison.csv`` and ``comparison.png`` into ``out`` (under ``prefix``);
+    return the ranked rows.
 
     Rows are ranked by expected headache days per month, fewest first.
     ``observed`` holds each result's summary when already computed.
     """
-    from .plotting import plot_comparison, save_figure
+    from .plotting import figure_png, plot_comparison
 
     observed = observed if observed is not None else [None] * len(results)
     rows = [comparison_row(r, o) for r, o in zip(results, observed, strict=True)]
     rank = sorted(range(len(rows)), key=lambda i: rows[i]["headache_days_per_month"])
     ranked = [rows[i] for i in rank]
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "comparison.csv", comparison_csv(ranked))
-    save_figure(plot_comparison([results[i] for i in rank]).figure, out / "comparison.png")
+    out.write_text(f"{prefix}comparison.csv", comparison_csv(ranked))
+    out.write_bytes(f"{prefix}comparison.png",
+                    figure_png(plot_comparison([results[i] for i in rank])))
     return ranked
 
 
@@ -228,7 +239,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     problems = batch.problems + _check_out_dir(out)
     if problems:
         return _report_problems(problems)
-    status, _ = run_batch(batch, out, figures=not args.no_figures)
+    figures = not args.no_figures
+    with OutputFolder(out) as folder:
+        conflicts = _run_conflicts(batch, folder, figures)
+        if conflicts:
+            return _report_problems(conflicts)
+        status, _ = run_batch(batch, folder, figures=figures)
     print(disclaimer_line())
     return status
 
@@ -240,30 +256,45 @@ def cmd_compare(args: argparse.Namespace) -> int:
     problems = batch.problems + _check_out_dir(out)
     if problems:
         return _report_problems(problems)
-    status, results = EXIT_OK, []
-    for path, scenario in batch.scenarios:
-        result = _simulate(path, scenario, batch.overrides)
-        if result is None:
-            status = EXIT_FAILURE
-        else:
-            results.append(result)
-    if results:
-        try:
-            rows = compare_results(results, out)
-        except OSError as error:
-            print(f"{out}: cannot write: {error}", file=sys.stderr)
-            return EXIT_FAILURE
-        print(comparison_table(rows))
-        print(f"-> {out / 'comparison.csv'}, {out / 'comparison.png'}")
+    with OutputFolder(out) as folder:
+        conflicts = folder.conflicts(COMPARISON_FILES)
+        if conflicts:
+            return _report_problems(conflicts)
+        status, results = EXIT_OK, []
+        for path, scenario in batch.scenarios:
+            result = _simulate(path, scenario, batch.overrides)
+            if result is None:
+                status = EXIT_FAILURE
+            else:
+                results.append(result)
+        if results:
+            try:
+                rows = compare_results(results, folder)
+            except OSError as error:
+                print(f"{out}: cannot write: {error}", file=sys.stderr)
+                return EXIT_FAILURE
+            print(comparison_table(rows))
+            print(f"-> {out / 'comparison.csv'}, {out / 'comparison.png'}")
     print(disclaimer_line())
     return status
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """``validate``: check scenario files (and ``--set`` values) without writing anything."""
+    """``validate``: check scenario files (and ``--set`` values) without writing anything.
+
+    With ``--explain``, print how each file was read: every time in days and
+    in calendar units, profile points, treatment windows, doses, overrides.
+    """
+    from .scenario_explain import explain_lines
+
     batch = load_batch(args.scenarios, args.set)
-    for path in batch.ok:
+    for path, scenario in batch.scenarios:
         print(f"{path}: ok")
+        if args.explain:
+            print("\n".join(explain_lines(scenario)[1:]))
+    if args.explain and batch.overrides:
+        for name, value in batch.overrides.items():
+            print(f"--set {name}: {value:g} {pretty(BY_NAME[name].unit)}".rstrip())
     if batch.problems:
         return _report_problems(batch.problems)
     return EXIT_OK
@@ -284,9 +315,15 @@ def cmd_params(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def demo_figure_names(stems: Sequence[str], comparison: bool) -> list[str]:
+    """Files ``demo`` writes into the figures folder."""
+    names = [f"{stem}_{name}.png" for stem in stems for name in ("headache_by_pathway", "states")]
+    return names + (["treatment_comparison.png"] if comparison else []) + ["pathway_diagram.png"]
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """``demo``: run every bundled scenario, compare the treatments, collect the figures."""
-    from .plotting import plot_pathway_diagram, save_figure
+    from .plotting import figure_png, plot_pathway_diagram
 
     folder = Path(SCENARIO_DIR)
     if not folder.is_dir():
@@ -298,25 +335,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
     problems = batch.problems + _check_out_dir(out) + _check_out_dir(figures)
     if problems:
         return _report_problems(problems)
-    status, results = run_batch(batch, out)
-    chosen = {path.stem: pair for path, pair in results.items()}
-    treatment = [chosen[stem] for stem in TREATMENT_SET if stem in chosen]
-    try:
-        figures.mkdir(parents=True, exist_ok=True)
-        for path in results:
-            for name in ("headache_by_pathway", "states"):
-                data = (out / path.stem / f"{name}.png").read_bytes()
-                atomic_write_bytes(figures / f"{path.stem}_{name}.png", data)
-        if treatment:
-            rows = compare_results([r for r, _ in treatment], out / "comparison",
-                                   [o for _, o in treatment])
-            print(comparison_table(rows))
-            atomic_write_bytes(figures / "treatment_comparison.png",
-                               (out / "comparison" / "comparison.png").read_bytes())
-        save_figure(plot_pathway_diagram().figure, figures / "pathway_diagram.png")
-    except OSError as error:
-        print(f"{figures}: cannot write: {error}", file=sys.stderr)
-        status = EXIT_FAILURE
+    stems = [path.stem for path, _ in batch.scenarios]
+    compared = [stem for stem in TREATMENT_SET if stem in stems]
+    with contextlib.ExitStack() as stack:
+        results_folder = stack.enter_context(OutputFolder(out))
+        same = figures.resolve() == out.resolve()
+        figure_folder = results_folder if same else stack.enter_context(OutputFolder(figures))
+        conflicts = _run_conflicts(batch, results_folder, True)
+        conflicts += results_folder.conflicts(f"comparison/{name}" for name in COMPARISON_FILES)
+        conflicts += figure_folder.conflicts(demo_figure_names(stems, bool(compared)))
+        if conflicts:
+            return _report_problems(conflicts)
+        status, results = run_batch(batch, results_folder)
+        chosen = {path.stem: pair for path, pair in results.items()}
+        treatment = [chosen[stem] for stem in compared if stem in chosen]
+        try:
+            for path in results:
+                for name in ("headache_by_pathway", "states"):
+                    data = (out / path.stem / f"{name}.png").read_bytes()
+                    figure_folder.write_bytes(f"{path.stem}_{name}.png", data)
+            if treatment:
+                rows = compare_results([r for r, _ in treatment], results_folder,
+                                       "comparison/", [o for _, o in treatment])
+                print(comparison_table(rows))
+                figure_folder.write_bytes("treatment_comparison.png",
+                                          (out / "comparison" / "comparison.png").read_bytes())
+            figure_folder.write_bytes("pathway_diagram.png", figure_png(plot_pathway_diagram()))
+        except OSError as error:
+            print(f"{figures}: cannot write: {error}", file=sys.stderr)
+            status = EXIT_FAILURE
     print(f"figures -> {figures}")
     print(disclaimer_line())
     return status
@@ -359,6 +406,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check scenario files without running them")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO_OR_FOLDER")
+    p.add_argument("--explain", action="store_true",
+                   help="show how each file was read: times in days and calendar units, "
+                        "profile points, treatment windows, doses, overrides")
     add_set(p)
     p.set_defaults(handler=cmd_validate)
 
@@ -414,4 +464,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # argparse: --help/--version (0) or a usage error (2)
         return int(stop.code) if isinstance(stop.code, int) else EXIT_BAD_INPUT
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except (OutputConflict, FolderBusy) as error:
+        return _report_problems(str(error).splitlines())
+    except KeyboardInterrupt:
+        print(f"lbp-headache {args.command}: interrupted; files already finished are kept, "
+              "no file was left half-written", file=sys.stderr)
+        return EXIT_INTERRUPTED

@@ -12,9 +12,10 @@ import sys
 from pathlib import Path
 
 from .errors import ModelError, Problem, ScenarioError
+from .output_folder import OutputFolder
 from .sweep_backends import SchedulerError
 
-EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _problems(error: Exception, where: str) -> list[str]:
@@ -82,26 +83,37 @@ def _out_problems(out: Path) -> list[str]:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    """``sweep``: run a sweep specification into ``--out``."""
+    """``sweep``: run a sweep specification into ``--out`` (``--check``: only check it)."""
     from .outputs import disclaimer_line
     from .sweep import ResumeError, run_sweep, terminal_progress
+    from .sweep_chunks import ChunkError
 
     spec, problems = _load_spec(args.spec)
     out = Path(args.out or Path("results") / "sweeps" / Path(args.spec).stem)
     problems += _backend_problems(args) + _out_problems(out)
     if problems:
         return _report(problems)
+    if args.check:
+        for line in sweep_cost_lines(spec):
+            print(line)
+        return EXIT_OK
     try:
         outcome = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler,
                             resume=args.resume, progress=terminal_progress())
     except ResumeError as error:
         return _report([str(error)])
-    except SchedulerError as error:
+    except (SchedulerError, ChunkError) as error:
         print(error, file=sys.stderr)
         return EXIT_FAILURE
     except OSError as error:
         print(f"{out}: {error}", file=sys.stderr)
         return EXIT_FAILURE
+    except KeyboardInterrupt:
+        finished = sum(1 for _ in (out / "chunks").glob("*/chunk_*.npz"))
+        print(f"\n{args.spec}: interrupted; {finished} finished chunks are kept in "
+              f"{out / 'chunks'}: run the same command with --resume to continue",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     reused = f", {outcome.chunks_reused} chunks reused" if outcome.chunks_reused else ""
     print(f"{spec.name}: {outcome.n_sets:,} sets in {outcome.seconds:.1f} s{reused}"
           f"{f', {outcome.failed_sets} failed' if outcome.failed_sets else ''} -> {out}")
@@ -109,6 +121,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"  {path}")
     print(disclaimer_line())
     return EXIT_FAILURE if outcome.failed_sets else EXIT_OK
+
+
+def sweep_cost_lines(spec) -> list[str]:
+    """What ``sweep --check`` prints: the spec is valid, and what running it costs."""
+    from .sweep_spec import sweep_cost
+
+    cost = sweep_cost(spec)
+    return [f"{spec.source}: ok",
+            f"  {cost.sets:,} simulations ({spec.n_sets:,} sets x {len(spec.scenarios)} "
+            f"scenario{'s' if len(spec.scenarios) != 1 else ''}) in {cost.chunks:,} chunks",
+            f"  about {cost.chunk_bytes / 2**20:,.0f} MiB per chunk in memory; "
+            f"results.csv about {cost.table_bytes / 2**20:,.0f} MiB"
+            + (f"; trajectories {cost.trajectory_bytes / 2**20:,.0f} MiB"
+               if cost.trajectory_bytes else "")]
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
@@ -157,18 +183,22 @@ def cmd_export_sbml(args: argparse.Namespace) -> int:
     try:
         import libsbml  # noqa: F401
 
-        from .sbml_export import write_sbml
+        from .sbml_export import scenario_to_sbml
     except ImportError:
         problems.append(str(Problem("export-sbml", None, "", "needs python-libsbml: "
                                     "pip install 'lbp-headache[sbml]'")))
     if problems:
         return _report(problems)
     _, scenario = batch.scenarios[0]
-    try:
-        write_sbml(scenario, target, batch.overrides)
-    except OSError as error:
-        print(f"{target}: cannot write: {error}", file=sys.stderr)
-        return EXIT_FAILURE
+    with OutputFolder(target.parent) as folder:
+        conflicts = folder.conflicts([target.name])
+        if conflicts:
+            return _report(conflicts)
+        try:
+            folder.write_text(target.name, scenario_to_sbml(scenario, batch.overrides))
+        except OSError as error:
+            print(f"{target}: cannot write: {error}", file=sys.stderr)
+            return EXIT_FAILURE
     print(f"{scenario.name} -> {target}")
     return EXIT_OK
 
@@ -191,6 +221,8 @@ def add_research_parsers(sub, add_set) -> None:
     add_backend(p)
     p.add_argument("--resume", action="store_true",
                    help="reuse the finished chunks of an interrupted run")
+    p.add_argument("--check", action="store_true",
+                   help="check the file and print what the sweep would cost, run nothing")
     p.set_defaults(handler=cmd_sweep)
 
     p = sub.add_parser("sensitivity", help="global and local sensitivity analysis of a spec")

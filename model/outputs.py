@@ -2,9 +2,9 @@
 
 Every file is written to a temporary file in its destination folder and moved
 into place with :func:`os.replace`, so a reader (or a killed run) never sees a
-half-written file. A run's whole folder is built in a temporary folder next to
-its destination and renamed into place (:func:`atomic_directory`), replacing
-an older folder of the same name.
+half-written file. Commands write through a
+:class:`~model.output_folder.OutputFolder`, which replaces only files the tool
+wrote itself.
 
 Contents of a run folder (:func:`write_run`)
 
@@ -12,8 +12,9 @@ Contents of a run folder (:func:`write_run`)
     ``day`` then every column of :data:`model.result.COLUMNS`, one row per
     output time, floats as ``%.9g`` (the same result gives the same bytes).
 ``summary.json``
-    Scenario, metrics and monthly windows (:func:`model.observation.summarize`),
-    units, parameters, provenance, disclaimer and red flags (:func:`summary`).
+    Scenario (with the resolved schedule: every time in days, doses, overrides),
+    metrics and monthly windows (:func:`model.observation.summarize`), units,
+    parameters, provenance, disclaimer and red flags (:func:`summary`).
 ``states.png``, ``headache_by_pathway.png``
     The figures of :mod:`model.plotting`.
 """
@@ -27,17 +28,18 @@ import json
 import math
 import os
 import platform
-import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
 from .observation import summarize
+from .output_folder import OutputFolder
 from .parameters import PARAMETERS
 from .result import COLUMN_INFO, COLUMNS, Result
+from .scenario_explain import resolved_scenario
 
 PACKAGE = "lbp-headache"
 FLOAT_FORMAT = "%.9g"
@@ -111,48 +113,6 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` as UTF-8 to ``path`` atomically (see :func:`atomic_write_bytes`)."""
     return atomic_write_bytes(path, text.encode("utf-8"))
-
-
-@contextlib.contextmanager
-def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
-    """Build a folder in a temporary place and move it to ``path`` when done.
-
-    Yields a fresh temporary folder next to ``path`` (same file system, so the
-    final rename is atomic). On normal exit an existing ``path`` is moved aside,
-    the new folder renamed into place and the old one removed; on an exception
-    the temporary folder is removed and ``path`` is left untouched.
-
-    Parameters
-    ----------
-    path
-        The final folder; its parent is created if needed.
-
-    Yields
-    ------
-    Path
-        The temporary folder to fill.
-
-    Raises
-    ------
-    OSError
-        If a folder cannot be created or renamed.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
-    try:
-        os.chmod(tmp, 0o777 & ~_umask())
-        yield tmp
-        old = None
-        if path.exists():
-            old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old"))
-            os.replace(path, old / path.name)
-        os.replace(tmp, path)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 # --- contents ---------------------------------------------------------------------
@@ -265,6 +225,7 @@ def summary(result: Result, overrides: Mapping[str, float] | None = None,
             "description": scenario.description,
             "file": scenario.source,
             "sha256": scenario.source_hash,
+            "resolved": resolved_scenario(scenario),
         },
         "metrics": observed["metrics"],
         "monthly": observed["monthly"],
@@ -276,17 +237,33 @@ def summary(result: Result, overrides: Mapping[str, float] | None = None,
     }
 
 
-def write_run(result: Result, folder: str | os.PathLike,
+RUN_TABLES = ("timeseries.csv", "summary.json")
+RUN_FIGURES = ("states.png", "headache_by_pathway.png")
+
+
+def run_files(name: str, *, figures: bool = True) -> list[str]:
+    """Files of one run's folder ``name/`` (relative to the output folder)."""
+    return [f"{name}/{file}" for file in (*RUN_TABLES, *(RUN_FIGURES if figures else ()))]
+
+
+def write_run(result: Result, out: OutputFolder, name: str,
               overrides: Mapping[str, float] | None = None,
               observed: Mapping | None = None, *, figures: bool = True) -> Path:
-    """Write one run's folder (CSV, JSON, two figures) atomically to ``folder``.
+    """Write one run's folder ``name/`` (CSV, JSON, two figures) into ``out``.
+
+    Every file is rendered first, then each is written atomically; files of
+    an earlier run of the tool in ``name/`` that this run does not write
+    (figures, after ``--no-figures``) are removed, so the folder never mixes
+    two runs.
 
     Parameters
     ----------
     result
         The simulation result.
-    folder
-        Destination folder (replaced if it exists).
+    out
+        The open output folder.
+    name
+        The run's subfolder (the scenario file's stem).
     overrides
         Command-line parameter overrides, recorded in the provenance.
     observed
@@ -297,23 +274,27 @@ def write_run(result: Result, folder: str | os.PathLike,
     Returns
     -------
     Path
-        ``folder``.
+        The run's folder.
 
     Raises
     ------
     OSError
-        If writing fails (``folder`` is then left as it was).
+        If writing fails.
+    OutputConflict
+        If a file to be replaced was not written by the tool.
     """
-    from .plotting import plot_headache_by_pathway, plot_states, save_figure
+    from .plotting import figure_png, plot_headache_by_pathway, plot_states
 
-    folder = Path(folder)
-    with atomic_directory(folder) as tmp:
-        atomic_write_text(tmp / "timeseries.csv", timeseries_csv(result))
-        atomic_write_text(tmp / "summary.json", to_json(summary(result, overrides, observed)))
-        if figures:
-            save_figure(plot_states(result), tmp / "states.png")
-            save_figure(plot_headache_by_pathway(result).figure, tmp / "headache_by_pathway.png")
-    return folder
+    # Everything is rendered before anything is written: a failure leaves the old folder.
+    contents = {"timeseries.csv": timeseries_csv(result).encode("utf-8"),
+                "summary.json": to_json(summary(result, overrides, observed)).encode("utf-8")}
+    if figures:
+        contents["states.png"] = figure_png(plot_states(result))
+        contents["headache_by_pathway.png"] = figure_png(plot_headache_by_pathway(result))
+    for file, data in contents.items():
+        out.write_bytes(f"{name}/{file}", data)
+    out.remove_stale(f"{name}/", run_files(name, figures=figures))
+    return out.path / name
 
 
 # --- comparison table -------------------------------------------------------------

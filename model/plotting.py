@@ -10,6 +10,7 @@ sensitization in purple.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,6 +54,9 @@ def figure_style() -> dict:
         "xtick.labelsize": FONT_SIZE - 1, "ytick.labelsize": FONT_SIZE - 1,
         "legend.fontsize": FONT_SIZE - 1, "lines.linewidth": LINE_WIDTH,
         "axes.spines.top": False, "axes.spines.right": False,
+        # Titles and legends quote names from scenario files: '$' is a dollar sign, never
+        # mathtext (a name such as "$^^$" would otherwise fail to draw).
+        "text.parse_math": False,
     }
 
 
@@ -417,6 +421,19 @@ def plot_pathway_diagram(ax=None):
     return ax
 
 
+def figure_png(fig, *, dpi: int = DPI) -> bytes:
+    """``fig`` (or an Axes' figure) as PNG bytes (Agg renderer, no creation-time metadata,
+    so the same figure gives the same bytes)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = getattr(fig, "figure", fig)
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
 def save_figure(fig, path: str | os.PathLike, *, dpi: int = DPI) -> Path:
     """Save ``fig`` as PNG to ``path`` atomically (Agg renderer, ``dpi`` 150 by default).
 
@@ -439,15 +456,6 @@ def save_figure(fig, path: str | os.PathLike, *, dpi: int = DPI) -> Path:
     OSError
         If the file cannot be written (no partial file is left).
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     from .outputs import atomic_write_bytes
 
-    fig = getattr(fig, "figure", fig)
-    if not isinstance(fig.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(fig)
-    import io
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    return atomic_write_bytes(path, buffer.getvalue())
+    return atomic_write_bytes(path, figure_png(fig, dpi=dpi))

@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from .batch import BatchSettings
-from .outputs import DISCLAIMER, RED_FLAGS, atomic_write_text, to_json
+from .output_folder import OutputConflict, OutputFolder
+from .outputs import DISCLAIMER, RED_FLAGS, to_json
 from .parameters import INDEX, parameter_vector
 from .sensitivity_analysis import (
     ParameterSpace,
@@ -65,15 +66,45 @@ def parameter_space(spec: SweepSpec) -> ParameterSpace:
 
 def evaluate(spec: SweepSpec, label: str, rows: np.ndarray, output: str, backend,
              settings: BatchSettings) -> np.ndarray:
-    """The metric ``output`` for every row of swept-parameter values (chunked on ``backend``)."""
+    """The metric ``output`` for every row of swept-parameter values (chunked on ``backend``).
+
+    At most two chunks per worker are in flight, so memory does not grow with
+    the number of rows.
+    """
     scenario = dict(spec.scenarios)[label]
-    futures = []
-    for index, lo in enumerate(range(0, rows.shape[0], spec.chunk_size)):
-        chunk = rows[lo:lo + spec.chunk_size]
-        job = ChunkJob(label, index, lo, scenario, parameter_sets(spec, scenario, chunk),
+    starts = list(range(0, rows.shape[0], spec.chunk_size))
+    values: list[np.ndarray | None] = [None] * len(starts)
+    queue = iter(enumerate(starts))
+    in_flight: dict = {}
+
+    def submit_next() -> None:
+        item = next(queue, None)
+        if item is None:
+            return
+        index, lo = item
+        job = ChunkJob(label, index, lo, scenario,
+                       parameter_sets(spec, scenario, rows[lo:lo + spec.chunk_size]),
                        (output,), (), (), settings)
-        futures.append(backend.submit(run_chunk, job))
-    return np.concatenate([future.result()[output] for future in futures])
+        in_flight[backend.submit(run_chunk, job)] = index
+
+    for _ in range(2 * max(1, backend.workers)):
+        submit_next()
+    while in_flight:
+        done, _ = backend.wait_first(set(in_flight))
+        for future in done:
+            values[in_flight.pop(future)] = future.result()[output]
+            submit_next()
+    return np.concatenate(values)
+
+
+def planned_files(spec: SweepSpec) -> list[str]:
+    """Files ``run_sensitivity`` writes, relative to its folder."""
+    figures = {"sobol": "sobol_indices.png", "morris": "morris.png", "local": "tornado.png"}
+    methods = spec.sensitivity.methods if spec.sensitivity is not None else ()
+    return [rel for label, _ in spec.scenarios
+            for rel in (*(f"{label}/{m}.csv" for m in methods),
+                        *(f"{label}/{figures[m]}" for m in methods),
+                        f"{label}/sensitivity.json")]
 
 
 def run_sensitivity(spec: SweepSpec, folder: str | os.PathLike, *, workers: int | None = None,
@@ -91,15 +122,21 @@ def run_sensitivity(spec: SweepSpec, folder: str | os.PathLike, *, workers: int 
     sensitivity = spec.sensitivity
     if sensitivity is None:
         raise ValueError("the spec has no 'sensitivity:' block")
-    folder = Path(folder)
     space = parameter_space(spec)
     files: list[Path] = []
     lines: list[str] = []
     backend = open_backend(workers, scheduler)
     try:
+        out = OutputFolder(folder)
+        out.open()
+    except BaseException:
+        backend.close()
+        raise
+    try:
+        conflicts = out.conflicts(planned_files(spec))
+        if conflicts:
+            raise OutputConflict("\n".join(conflicts))
         for label, scenario in spec.scenarios:
-            target = folder / label
-            target.mkdir(parents=True, exist_ok=True)
             results = {}
             if "sobol" in sensitivity.methods:
                 design = sobol_sample(space, sensitivity.sobol_samples, seed=spec.seed)
@@ -125,10 +162,11 @@ def run_sensitivity(spec: SweepSpec, folder: str | os.PathLike, *, workers: int 
                 outputs = evaluate(spec, label, design.stacked(), sensitivity.output, backend,
                                    settings)
                 results["local"] = local_analyze(design, outputs)
-            files += _write(target, label, spec, results, settings, __version__)
+            files += _write(out, label, spec, results, settings, __version__)
             lines += _summary(label, sensitivity.output, results)
     finally:
         backend.close()
+        out.close()
     return SensitivityOutcome(tuple(files), tuple(lines))
 
 
@@ -141,16 +179,16 @@ def _rows_csv(rows: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def _write(target: Path, label: str, spec: SweepSpec, results: dict, settings: BatchSettings,
-           version: str) -> list[Path]:
+def _write(out: OutputFolder, label: str, spec: SweepSpec, results: dict,
+           settings: BatchSettings, version: str) -> list[Path]:
     import matplotlib.pyplot as plt
 
-    from .plotting import save_figure
+    from .plotting import figure_png
     from .sensitivity_plots import plot_morris, plot_sobol_indices, plot_tornado
 
     files = []
     for method, result in results.items():
-        files.append(atomic_write_text(target / f"{method}.csv", _rows_csv(result.as_rows())))
+        files.append(out.write_text(f"{label}/{method}.csv", _rows_csv(result.as_rows())))
     output = spec.sensitivity.output.replace("_", " ")
     where = label.replace("_", " ")
     figures = {
@@ -161,7 +199,7 @@ def _write(target: Path, label: str, spec: SweepSpec, results: dict, settings: B
     for method, result in results.items():
         draw, name, title = figures[method]
         ax = draw(result, title=title)
-        files.append(save_figure(ax.figure, target / name))
+        files.append(out.write_bytes(f"{label}/{name}", figure_png(ax.figure)))
         plt.close(ax.figure)
     summary = {
         "package": "lbp-headache",
@@ -174,7 +212,7 @@ def _write(target: Path, label: str, spec: SweepSpec, results: dict, settings: B
         "engine": settings.as_dict(),
         "results": {method: result.to_dict() for method, result in results.items()},
     }
-    files.append(atomic_write_text(target / "sensitivity.json", to_json(summary)))
+    files.append(out.write_text(f"{label}/sensitivity.json", to_json(summary)))
     return files
 
 

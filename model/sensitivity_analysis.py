@@ -762,8 +762,13 @@ def morris_analyze(design: MorrisDesign, outputs, *, confidence_level: float = 0
     high = np.full(d, np.nan)
     if n_resamples > 0:
         rng = np.random.default_rng(seed)
-        picks = rng.integers(0, r, size=(n_resamples, r))
-        boot = magnitude[picks].mean(axis=1)
+        # Resamples in batches of bounded size (the same draws, in order, as one big draw).
+        batch = max(1, BOOTSTRAP_BATCH_ELEMENTS // (r * d))
+        boot = np.empty((n_resamples, d))
+        for lo in range(0, n_resamples, batch):
+            hi = min(lo + batch, n_resamples)
+            picks = rng.integers(0, r, size=(hi - lo, r))
+            boot[lo:hi] = magnitude[picks].mean(axis=1)
         alpha = (1.0 - confidence_level) / 2.0
         low, high = np.quantile(boot, [alpha, 1.0 - alpha], axis=0)
     return MorrisResult(

@@ -7,23 +7,25 @@ Layout of the output folder::
     metadata.json        spec, seed, version, engine settings, backend, timings
     trajectories/        <scenario>__<variable>.npy (sets x days), only when asked
     figures/             1-D curves, 2-D heatmaps with the chronification boundary
-    chunks/              one .npz per finished chunk (kept for --resume)
+    chunks/              one file per finished chunk (kept for --resume)
 
 Each chunk is written atomically as soon as it finishes, so a killed sweep
 loses at most the chunks in flight; ``resume=True`` reuses the finished ones
-(after checking they belong to the same spec and engine settings) and the
-final table is identical to an uninterrupted run. Memory is bounded by the
+(after checking they belong to the same spec and engine settings, and each
+chunk's own identity and checksum: :mod:`model.sweep_chunks`) and the final
+table is identical to an uninterrupted run. The folder is an
+:class:`~model.output_folder.OutputFolder`: locked while the sweep runs, and
+nothing in it that the tool did not write is replaced or deleted. Memory is bounded by the
 chunks in flight: metrics are reduced inside each chunk, and the final table
 is streamed from the chunk files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import io
 import json
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -32,19 +34,29 @@ from pathlib import Path
 
 import numpy as np
 
+from . import sweep_chunks
 from .batch import BatchSettings, simulate_batch
 from .batch_kernel import STATUS_TEXT
 from .equations import effective_lumbar_pain
 from .errors import ModelError
-from .outputs import DISCLAIMER, RED_FLAGS, atomic_write_bytes, atomic_write_text, to_json
+from .output_folder import OutputConflict, OutputFolder
+from .outputs import DISCLAIMER, RED_FLAGS, atomic_write_bytes, to_json
 from .parameters import INDEX, parameter_vector
 from .scenario import Scenario
 from .states import HEADACHE_COMPONENTS, STATE_NAMES
 from .sweep_backends import open_backend
+from .sweep_chunks import ChunkError, fingerprint_sha256
 from .sweep_metrics import NEEDED_STATES, compute_metrics, state_metric_name
+from .sweep_plots import (
+    FIGURE_METRICS,
+    MAX_SCATTER_POINTS,
+    render_sweep_figures,
+    sweep_figure_names,
+)
 from .sweep_spec import SweepSpec, describe, design_matrix
+from .sweep_spec import table_columns_of as table_columns
 
-CHUNK_FORMAT = 1
+CHUNK_FORMAT = 2  # 2: chunks carry their identity and checksum
 
 
 class ResumeError(ModelError, ValueError):
@@ -155,12 +167,16 @@ def run_sweep(spec: SweepSpec, folder: str | os.PathLike, *, workers: int | None
     spec
         A loaded sweep specification (:func:`model.sweep_spec.load_sweep`).
     folder
-        Output folder (created if needed).
+        Output folder (created if needed). It is locked while the sweep runs,
+        and only files the tool wrote there are replaced
+        (:class:`~model.output_folder.OutputFolder`).
     workers, scheduler
         Backend: local threads (default, all cores), or a Dask scheduler
         address (``"local"`` starts a local cluster of ``workers`` processes).
     resume
-        Reuse the finished chunks of an interrupted run of the same sweep.
+        Reuse the finished chunks of an interrupted run of the same sweep;
+        a chunk that does not verify (damaged, or another chunk's) is
+        recomputed.
     settings
         Integrator settings.
     progress
@@ -171,51 +187,126 @@ def run_sweep(spec: SweepSpec, folder: str | os.PathLike, *, workers: int | None
     Raises
     ------
     ResumeError
-        If ``resume`` finds chunks of a different sweep or engine.
+        If ``resume`` finds chunks of a different sweep or engine, or a
+        damaged fingerprint (nothing is deleted then).
+    OutputConflict
+        If a file the sweep would replace or delete was not written by the
+        tool (one line per file; nothing is deleted then).
+    FolderBusy
+        If another process is writing into ``folder``.
+    ChunkError
+        If a finished chunk changes or is damaged before it is assembled.
     """
     from . import __version__
 
     started = time.perf_counter()
-    folder = Path(folder)
-    chunk_root = folder / "chunks"
     fingerprint = _fingerprint(spec, settings, __version__)
+    sweep_id = fingerprint_sha256(fingerprint)
     # The backend first: an unreachable scheduler must not leave a folder behind.
     backend = open_backend(workers, scheduler)
     try:
-        _prepare_chunks(chunk_root, fingerprint, resume)
-        _remove_outputs(folder)
-        design = design_matrix(spec)
-        jobs = [(label, index, lo, hi)
-                for label, index, lo, hi, _ in _chunk_ranges(spec, design)]
-        pending_jobs = [key for key in jobs if not _chunk_path(chunk_root, *key[:2]).exists()]
-        reused = len(jobs) - len(pending_jobs)
-        total = sum(hi - lo for _, _, lo, hi in jobs)
-        done_sets = total - sum(hi - lo for _, _, lo, hi in pending_jobs)
-        if progress:
-            progress(done_sets, total, 0.0)
-        if pending_jobs:
-            _run_chunks(spec, design, settings, chunk_root, pending_jobs, backend, done_sets,
-                        total, progress, started)
-        backend_info = (backend.describe() if pending_jobs
-                        else {"backend": "none: every chunk was reused"})
-    finally:
+        out = OutputFolder(folder)
+        out.open()
+    except BaseException:
         backend.close()
-    files, failed = _assemble(spec, design, folder, chunk_root, jobs)
-    seconds = time.perf_counter() - started
-    metadata = _metadata(spec, settings, fingerprint, backend_info, len(jobs) - reused, reused,
-                         failed, seconds, files, folder)
-    files.append(atomic_write_text(folder / "metadata.json", to_json(metadata)))
-    if figures:
-        from .sweep_plots import render_sweep_figures
-
-        files.extend(render_sweep_figures(spec, design, folder))
-    return SweepOutcome(folder, design.shape[0] * len(spec.scenarios), failed,
+        raise
+    with contextlib.closing(out):
+        try:
+            _claim(spec, out, fingerprint, resume)
+            design = design_matrix(spec)
+            jobs = [(label, index, lo, hi)
+                    for label, index, lo, hi, _ in _chunk_ranges(spec, design)]
+            root = out.path / CHUNKS
+            pending_jobs = [key for key in jobs if not sweep_chunks.is_valid_chunk(
+                _chunk_path(root, *key[:2]), _identity(sweep_id, *key))]
+            reused = len(jobs) - len(pending_jobs)
+            total = sum(hi - lo for _, _, lo, hi in jobs)
+            done_sets = total - sum(hi - lo for _, _, lo, hi in pending_jobs)
+            if progress:
+                progress(done_sets, total, 0.0)
+            if pending_jobs:
+                _run_chunks(spec, design, settings, root, sweep_id, pending_jobs, backend,
+                            done_sets, total, progress, started)
+            backend_info = (backend.describe() if pending_jobs
+                            else {"backend": "none: every chunk was reused"})
+        finally:
+            backend.close()
+        files, failed = _assemble(spec, design, out, sweep_id, jobs)
+        seconds = time.perf_counter() - started
+        metadata = _metadata(spec, settings, fingerprint, backend_info, len(jobs) - reused,
+                             reused, failed, seconds, files)
+        files.append(out.write_text("metadata.json", to_json(metadata)))
+        if figures:
+            files.extend(_write_figures(spec, design, out, sweep_id))
+    return SweepOutcome(out.path, design.shape[0] * len(spec.scenarios), failed,
                         len(jobs) - reused, reused, seconds, tuple(files))
 
 
-def _run_chunks(spec: SweepSpec, design: np.ndarray, settings: BatchSettings, chunk_root: Path,
-                pending_jobs: list, backend, done_sets: int, total: int, progress,
-                started: float) -> None:
+CHUNKS = "chunks"
+FINGERPRINT_FILE = f"{CHUNKS}/{sweep_chunks.FINGERPRINT}"
+OUTPUT_FILES = ("results.csv", "results.parquet", "metadata.json")
+OUTPUT_FOLDERS = ("trajectories/", "figures/")
+
+
+def planned_outputs(spec: SweepSpec) -> list[str]:
+    """Files a run of ``spec`` writes (relative to its folder), chunks aside."""
+    files = list(OUTPUT_FILES)
+    files += [f"trajectories/{label}__{variable}.npy"
+              for label, _ in spec.scenarios for variable in spec.trajectories]
+    files += [f"figures/{name}" for name in sweep_figure_names(spec)]
+    return files
+
+
+def _claim(spec: SweepSpec, out: OutputFolder, fingerprint: dict, resume: bool) -> None:
+    """Check that the sweep may write where it will, then clear a previous run's outputs.
+
+    Everything is checked before anything is deleted.
+    """
+    root = out.path / CHUNKS
+    lines = out.conflicts([*planned_outputs(spec), FINGERPRINT_FILE])
+    if root.exists() or root.is_symlink():
+        if root.is_symlink() or not root.is_dir():
+            lines.append(f"{root}: exists and is not a folder the tool made; move it away "
+                         "or choose another output folder")
+        elif not (root / sweep_chunks.FINGERPRINT).exists() or \
+                FINGERPRINT_FILE not in out.files:
+            lines.append(f"{root}: a folder lbp-headache did not make (no fingerprint.json of "
+                         "its own); move it away or choose another output folder")
+        else:
+            lines += [f"{path}: was not written by lbp-headache; it will not be deleted: "
+                      "move it away" for path in sweep_chunks.foreign_files(root)]
+    previous = [rel for prefix in OUTPUT_FOLDERS for rel in out.listed(prefix)]
+    lines += out.conflicts(previous)
+    if lines:
+        raise OutputConflict("\n".join(dict.fromkeys(lines)))
+    kept = False
+    if resume and FINGERPRINT_FILE in out.files:
+        try:
+            found = json.loads((root / sweep_chunks.FINGERPRINT).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise ResumeError(f"{root / sweep_chunks.FINGERPRINT}: --resume: the file is "
+                              "damaged; run without --resume to start over") from None
+        expected = json.loads(to_json(fingerprint))
+        if found != expected:
+            differs = sorted(k for k in expected
+                             if not isinstance(found, dict) or found.get(k) != expected[k])
+            raise ResumeError(
+                f"{root}: --resume: the finished chunks belong to a different sweep "
+                f"({', '.join(differs)} changed); run without --resume to start over")
+        kept = True
+    for rel in [name for name in OUTPUT_FILES if name in out.files] + previous:
+        out.remove(rel)
+    if not kept:
+        if FINGERPRINT_FILE in out.files:
+            out.remove(FINGERPRINT_FILE)
+        sweep_chunks.clear(root)
+        root.mkdir(parents=True)
+        out.write_text(FINGERPRINT_FILE, to_json(fingerprint))
+
+
+def _run_chunks(spec: SweepSpec, design: np.ndarray, settings: BatchSettings, root: Path,
+                sweep_id: str, pending_jobs: list, backend, done_sets: int, total: int,
+                progress, started: float) -> None:
     """Run the pending chunks on ``backend``, a bounded number in flight, writing each as it
     finishes."""
     in_flight: dict = {}
@@ -233,8 +324,12 @@ def _run_chunks(spec: SweepSpec, design: np.ndarray, settings: BatchSettings, ch
     while in_flight:
         done, _ = backend.wait_first(set(in_flight))
         for future in done:
-            label, index, lo, hi = in_flight.pop(future)
-            _write_chunk(_chunk_path(chunk_root, label, index), future.result(), lo)
+            key = in_flight.pop(future)
+            label, index, lo, hi = key
+            path = _chunk_path(root, label, index)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(path, sweep_chunks.encode_chunk(_identity(sweep_id, *key),
+                                                               future.result()))
             done_sets += hi - lo
             if progress:
                 progress(done_sets, total, time.perf_counter() - started)
@@ -250,6 +345,10 @@ def _chunk_ranges(spec: SweepSpec, design: np.ndarray):
         for index, lo in enumerate(range(0, n, spec.chunk_size)):
             hi = min(lo + spec.chunk_size, n)
             yield label, index, lo, hi, hi - lo
+
+
+def _identity(sweep_id: str, label: str, index: int, lo: int, hi: int) -> dict:
+    return sweep_chunks.chunk_identity(sweep_id, label, index, lo, hi - lo)
 
 
 def _make_job(spec: SweepSpec, design: np.ndarray, settings: BatchSettings, label: str,
@@ -278,100 +377,70 @@ def _fingerprint(spec: SweepSpec, settings: BatchSettings, version: str) -> dict
     }
 
 
-def _prepare_chunks(root: Path, fingerprint: dict, resume: bool) -> None:
-    marker = root / "fingerprint.json"
-    if resume and marker.exists():
-        found = json.loads(marker.read_text())
-        if found != json.loads(to_json(fingerprint)):
-            differs = sorted(k for k in fingerprint if found.get(k) != json.loads(
-                to_json(fingerprint))[k])
-            raise ResumeError(
-                f"{root}: --resume: the finished chunks belong to a different sweep "
-                f"({', '.join(differs)} changed); run without --resume to start over")
-        return
-    if root.exists():
-        shutil.rmtree(root)
-    root.mkdir(parents=True)
-    atomic_write_text(marker, to_json(fingerprint))
-
-
-OUTPUT_FILES = ("results.csv", "results.parquet", "metadata.json")
-OUTPUT_FOLDERS = ("trajectories", "figures")
-
-
-def _remove_outputs(folder: Path) -> None:
-    """Remove a previous run's tables and figures: they are rebuilt from the chunks at the end,
-    and must never sit next to chunks of another sweep."""
-    for name in OUTPUT_FILES:
-        (folder / name).unlink(missing_ok=True)
-    for name in OUTPUT_FOLDERS:
-        if (folder / name).is_dir():
-            shutil.rmtree(folder / name)
-
-
-def _write_chunk(path: Path, columns: dict[str, np.ndarray], first_set: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    np.savez(buffer, first_set=np.int64(first_set), **columns)
-    atomic_write_bytes(path, buffer.getvalue())
-
-
 # --- assembling the outputs ---------------------------------------------------------------
 
 
-def _read_chunk(path: Path) -> dict[str, np.ndarray]:
-    with np.load(path) as data:
-        return {key: data[key] for key in data.files}
+def _verified_chunk(out: OutputFolder, sweep_id: str, label: str, index: int, lo: int,
+                    hi: int) -> dict[str, np.ndarray]:
+    path = _chunk_path(out.path / CHUNKS, label, index)
+    try:
+        return sweep_chunks.read_chunk(path, _identity(sweep_id, label, index, lo, hi))
+    except ChunkError as exc:
+        raise ChunkError(f"{path}: {exc}; it is not used: run the sweep again with --resume "
+                         "to recompute it") from None
 
 
-def table_columns(spec: SweepSpec) -> list[str]:
-    """Header of ``results.csv``."""
-    return ["scenario", "set", *spec.parameter_names, *spec.metrics, *spec.state_columns,
-            "status"]
-
-
-def _assemble(spec: SweepSpec, design: np.ndarray, folder: Path, chunk_root: Path,
+def _assemble(spec: SweepSpec, design: np.ndarray, out: OutputFolder, sweep_id: str,
               jobs: list) -> tuple[list[Path], int]:
+    """Write ``results.csv``, ``results.parquet`` and trajectories from the verified chunks.
+
+    Every table is built in a temporary file; on any failure (a damaged
+    chunk, a full disk, Ctrl-C) every temporary file is removed and the
+    folder keeps no partial table.
+    """
     header = table_columns(spec)
     failed = 0
-    parquet = _parquet_writer(folder, header)
-    trajectory_files = {}
-    tmp_csv = folder / ".results.csv.tmp"
-    with open(tmp_csv, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for label, index, lo, hi in jobs:
-            chunk = _read_chunk(_chunk_path(chunk_root, label, index))
-            status = chunk["status"]
-            failed += int(np.count_nonzero(status))
-            values = {name: design[lo:hi, k] for k, name in enumerate(spec.parameter_names)}
-            values.update({name: chunk[name] for name in (*spec.metrics, *spec.state_columns)})
-            columns = [np.full(hi - lo, label, dtype=object), np.arange(lo, hi),
-                       *[values[name] for name in header[2:-1]],
-                       np.array([STATUS_TEXT[int(s)] for s in status], dtype=object)]
-            lines = map(",".join, zip(*[_cells(column) for column in columns]))
-            handle.write("".join(line + "\r\n" for line in lines))  # csv's dialect
-            if parquet is not None:
-                parquet.write(header, columns)
-            for variable in spec.trajectories:
-                key = (label, variable)
-                block = chunk[f"trajectory:{variable}"]
-                if key not in trajectory_files:
-                    trajectory_files[key] = _open_trajectory(folder, label, variable,
-                                                             design.shape[0], block.shape[1])
-                trajectory_files[key][1][lo:hi] = block
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp_csv, folder / "results.csv")
-    files = [folder / "results.csv"]
+    with contextlib.ExitStack() as stack:
+        tmp_csv = stack.enter_context(out.new_file("results.csv"))
+        parquet = _parquet_writer(stack, out, header)
+        trajectories: dict[tuple[str, str], np.memmap] = {}
+        with open(tmp_csv, "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            for label, index, lo, hi in jobs:
+                chunk = _verified_chunk(out, sweep_id, label, index, lo, hi)
+                status = chunk["status"]
+                failed += int(np.count_nonzero(status))
+                values = {name: design[lo:hi, k] for k, name in enumerate(spec.parameter_names)}
+                values.update({name: chunk[name] for name in (*spec.metrics,
+                                                               *spec.state_columns)})
+                columns = [np.full(hi - lo, label, dtype=object), np.arange(lo, hi),
+                           *[values[name] for name in header[2:-1]],
+                           np.array([STATUS_TEXT[int(s)] for s in status], dtype=object)]
+                lines = map(",".join, zip(*[_cells(column) for column in columns]))
+                handle.write("".join(line + "\r\n" for line in lines))  # csv's dialect
+                if parquet is not None:
+                    parquet.write(columns)
+                for variable in spec.trajectories:
+                    key = (label, variable)
+                    block = chunk[f"trajectory:{variable}"]
+                    if key not in trajectories:
+                        trajectories[key] = _open_trajectory(
+                            stack, out, f"trajectories/{label}__{variable}.npy",
+                            design.shape[0], block.shape[1])
+                    trajectories[key][lo:hi] = block
+            handle.flush()
+            os.fsync(handle.fileno())
+        if parquet is not None:
+            parquet.close()
+        for array in trajectories.values():
+            array.flush()
+        trajectories.clear()
+    files = [out.path / "results.csv"]
     if parquet is not None:
-        files.append(parquet.close())
-    for tmp, array in trajectory_files.values():
-        array.flush()
-        del array
-        final = tmp.with_name(tmp.name.removeprefix(".").removesuffix(".tmp"))
-        os.replace(tmp, final)
-        files.append(final)
+        files.append(out.path / "results.parquet")
+    files += [out.path / f"trajectories/{label}__{variable}.npy"
+              for label, _ in spec.scenarios for variable in spec.trajectories]
     return files, failed
 
 
@@ -396,52 +465,71 @@ def _quote(text: str) -> str:
     return text
 
 
-def _open_trajectory(folder: Path, label: str, variable: str, n_sets: int, n_days: int):
-    target = folder / "trajectories"
-    target.mkdir(parents=True, exist_ok=True)
-    tmp = target / f".{label}__{variable}.npy.tmp"
+def _open_trajectory(stack: contextlib.ExitStack, out: OutputFolder, rel: str, n_sets: int,
+                     n_days: int) -> np.memmap:
+    """A ``.npy`` memory map in a temporary file of ``rel``, its disk space reserved.
+
+    Space is reserved up front (``posix_fallocate``): a full disk is then an
+    ``OSError`` here, not a crash (SIGBUS) while the map is written.
+    """
+    tmp = stack.enter_context(out.new_file(rel))
     array = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float64, shape=(n_sets, n_days))
-    return tmp, array
+    if hasattr(os, "posix_fallocate"):
+        with open(tmp, "r+b") as handle:
+            os.posix_fallocate(handle.fileno(), 0, os.path.getsize(tmp))
+    return array
 
 
 class _ParquetStream:
+    """``results.parquet`` written chunk by chunk into a temporary file."""
+
     def __init__(self, path: Path, header: list[str]):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         self._pa = pa
-        self.path = path
-        self.tmp = path.with_name(f".{path.name}.tmp")
         fields = [pa.field("scenario", pa.string()), pa.field("set", pa.int64())]
         fields += [pa.field(name, pa.float64()) for name in header[2:-1]]
         fields.append(pa.field("status", pa.string()))
         self.schema = pa.schema(fields)
-        self.writer = pq.ParquetWriter(self.tmp, self.schema)
+        self.writer = pq.ParquetWriter(path, self.schema)
 
-    def write(self, header: list[str], columns: list[np.ndarray]) -> None:
+    def write(self, columns: list[np.ndarray]) -> None:
         arrays = [self._pa.array(list(columns[0]), self._pa.string()),
                   self._pa.array(columns[1].astype(np.int64))]
         arrays += [self._pa.array(np.asarray(c, dtype=float)) for c in columns[2:-1]]
         arrays.append(self._pa.array(list(columns[-1]), self._pa.string()))
         self.writer.write_table(self._pa.Table.from_arrays(arrays, schema=self.schema))
 
-    def close(self) -> Path:
-        self.writer.close()
-        os.replace(self.tmp, self.path)
-        return self.path
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
 
 
-def _parquet_writer(folder: Path, header: list[str]):
+def _parquet_writer(stack: contextlib.ExitStack, out: OutputFolder, header: list[str]):
     try:
         import pyarrow  # noqa: F401
     except ImportError:
         return None
-    return _ParquetStream(folder / "results.parquet", header)
+    stream = _ParquetStream(stack.enter_context(out.new_file("results.parquet")), header)
+    stack.callback(stream.close)  # closed before its temporary file is moved or removed
+    return stream
+
+
+def _write_figures(spec: SweepSpec, design: np.ndarray, out: OutputFolder,
+                   sweep_id: str) -> list[Path]:
+    names = [m for m in spec.metrics if m in FIGURE_METRICS]
+    columns = set(names) | ({"final_sensitization"} & set(spec.metrics))
+    limit = None if spec.design == "grid" else MAX_SCATTER_POINTS
+    data = read_metric_columns(out, spec, sweep_id, sorted(columns), limit=limit)
+    return [out.write_bytes(f"figures/{name}", png)
+            for name, png in render_sweep_figures(spec, design, data)]
 
 
 def _metadata(spec: SweepSpec, settings: BatchSettings, fingerprint: dict, backend: dict,
               chunks_run: int, chunks_reused: int, failed: int, seconds: float,
-              files: list[Path], folder: Path) -> dict:
+              files: list[Path]) -> dict:
     import numba
 
     from . import __version__
@@ -462,7 +550,8 @@ def _metadata(spec: SweepSpec, settings: BatchSettings, fingerprint: dict, backe
         "chunks_reused": chunks_reused,
         "seconds": round(seconds, 3),
         "columns": table_columns(spec),
-        "files": [str(f.relative_to(folder)) for f in files],
+        "files": [f.name if f.parent.name != "trajectories" else f"trajectories/{f.name}"
+                  for f in files],
         "numpy": np.__version__,
         "numba": numba.__version__,
         "python": sys.version.split()[0],
@@ -504,23 +593,22 @@ def _duration(seconds: float) -> str:
 
 
 
-def read_metric_columns(folder: str | os.PathLike, spec: SweepSpec, names: list[str], *,
+def read_metric_columns(out: OutputFolder, spec: SweepSpec, sweep_id: str, names: list[str], *,
                         limit: int | None = None) -> dict[str, dict[str, np.ndarray]]:
-    """Metric columns per scenario from the chunk files (the first ``limit`` sets if given)."""
-    root = Path(folder) / "chunks"
-    out: dict[str, dict[str, np.ndarray]] = {}
+    """Metric columns per scenario from the verified chunk files (the first ``limit`` sets)."""
+    columns: dict[str, dict[str, np.ndarray]] = {}
+    design_sets = spec.n_sets
     for label, _ in spec.scenarios:
         parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
         count = 0
-        index = 0
-        while (path := _chunk_path(root, label, index)).exists():
+        for index, lo in enumerate(range(0, design_sets, spec.chunk_size)):
             if limit is not None and count >= limit:
                 break
-            chunk = _read_chunk(path)
+            hi = min(lo + spec.chunk_size, design_sets)
+            chunk = _verified_chunk(out, sweep_id, label, index, lo, hi)
             for name in names:
                 parts[name].append(chunk[name])
-            count += chunk["status"].size
-            index += 1
-        out[label] = {name: np.concatenate(values)[:limit] if values else np.empty(0)
-                      for name, values in parts.items()}
-    return out
+            count += hi - lo
+        columns[label] = {name: np.concatenate(values)[:limit] if values else np.empty(0)
+                          for name, values in parts.items()}
+    return columns

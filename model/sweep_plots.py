@@ -8,12 +8,11 @@ makes a new figure); :func:`render_sweep_figures` composes them for the
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 
 from .parameters import BY_NAME
-from .plotting import CYCLE, LINE_WIDTH, figure_style, save_figure
+from .plotting import CYCLE, LINE_WIDTH, figure_png, figure_style
 from .sweep_metrics import CHRONIFIED_LEVEL, METRICS
 from .sweep_spec import SweepSpec
 from .units import pretty
@@ -107,50 +106,59 @@ def plot_sweep_scatter(x: np.ndarray, values: np.ndarray, *, parameter: str, met
     return ax
 
 
-def render_sweep_figures(spec: SweepSpec, design: np.ndarray, folder: Path) -> list[Path]:
-    """Render the figures a sweep's design calls for into ``folder/figures``."""
-    import matplotlib.pyplot as plt
+FIGURE_METRICS = METRICS  # metrics a sweep may draw
 
-    from .sweep import read_metric_columns
 
-    target = folder / "figures"
-    target.mkdir(parents=True, exist_ok=True)
-    names = [m for m in spec.metrics if m in METRICS]
+def _figure_plan(spec: SweepSpec) -> list[tuple[str, str, str | None, int | None]]:
+    """``(file name, kind, scenario label, parameter column)`` of every figure of ``spec``."""
+    names = [m for m in spec.metrics if m in FIGURE_METRICS]
     if not names:
         return []
-    columns = set(names) | ({"final_sensitization"} & set(spec.metrics))
-    limit = None if spec.design == "grid" else MAX_SCATTER_POINTS
-    data = read_metric_columns(folder, spec, sorted(columns), limit=limit)
-    files = []
     if spec.design == "grid" and len(spec.parameters) == 1:
-        x = spec.parameters[0].grid_axis()
-        for metric in names:
-            ax = plot_sweep_curve(x, {label: data[label][metric] for label, _ in spec.scenarios},
-                                  parameter=spec.parameters[0].name, metric=metric)
-            files.append(save_figure(ax.figure, target / f"{metric}.png"))
-            plt.close(ax.figure)
-    elif spec.design == "grid" and len(spec.parameters) == 2:
-        first, second = spec.parameters
-        shape = (first.levels, second.levels)
-        metric = next((m for m in MAP_METRIC_PREFERENCE if m in names), names[0])
-        for label, _ in spec.scenarios:
-            boundary = data[label].get("final_sensitization")
+        return [(f"{metric}.png", "curve", metric, None) for metric in names]
+    metric = next((m for m in MAP_METRIC_PREFERENCE if m in names), names[0])
+    if spec.design == "grid" and len(spec.parameters) == 2:
+        return [(f"{label}__{metric}_map.png", "map", label, None) for label, _ in spec.scenarios]
+    return [(f"{label}__{metric}_vs_{parameter}.png", "scatter", label, k)
+            for label, _ in spec.scenarios for k, parameter in enumerate(spec.parameter_names)]
+
+
+def sweep_figure_names(spec: SweepSpec) -> list[str]:
+    """File names of the figures :func:`render_sweep_figures` draws for ``spec``."""
+    return [name for name, *_ in _figure_plan(spec)]
+
+
+def render_sweep_figures(spec: SweepSpec, design: np.ndarray,
+                         data: dict[str, dict[str, np.ndarray]]) -> list[tuple[str, bytes]]:
+    """The figures a sweep's design calls for, as ``(file name, PNG bytes)``.
+
+    ``data[label][metric]`` holds the metric columns (all sets of a grid; the
+    first sets of a sampling design).
+    """
+    import matplotlib.pyplot as plt
+
+    names = [m for m in spec.metrics if m in FIGURE_METRICS]
+    metric = next((m for m in MAP_METRIC_PREFERENCE if m in names), names[0] if names else None)
+    figures = []
+    for name, kind, which, column in _figure_plan(spec):
+        if kind == "curve":
+            ax = plot_sweep_curve(spec.parameters[0].grid_axis(),
+                                  {label: data[label][which] for label, _ in spec.scenarios},
+                                  parameter=spec.parameters[0].name, metric=which)
+        elif kind == "map":
+            first, second = spec.parameters
+            shape = (first.levels, second.levels)
+            boundary = data[which].get("final_sensitization")
             ax = plot_sweep_map(
-                first.grid_axis(), second.grid_axis(), data[label][metric].reshape(shape),
+                first.grid_axis(), second.grid_axis(), data[which][metric].reshape(shape),
                 x_name=first.name, y_name=second.name, metric=metric,
                 boundary=None if boundary is None else boundary.reshape(shape))
-            ax.set_title(f"{metric_label(metric)}: {label.replace('_', ' ')}")
-            files.append(save_figure(ax.figure, target / f"{label}__{metric}_map.png"))
-            plt.close(ax.figure)
-    else:
-        metric = next((m for m in MAP_METRIC_PREFERENCE if m in names), names[0])
-        for label, _ in spec.scenarios:
-            n = data[label][metric].size
-            for k, parameter in enumerate(spec.parameter_names):
-                ax = plot_sweep_scatter(design[:n, k], data[label][metric],
-                                        parameter=parameter, metric=metric)
-                ax.set_title(f"{label.replace('_', ' ')}")
-                files.append(save_figure(ax.figure,
-                                         target / f"{label}__{metric}_vs_{parameter}.png"))
-                plt.close(ax.figure)
-    return files
+            ax.set_title(f"{metric_label(metric)}: {which.replace('_', ' ')}")
+        else:
+            values = data[which][metric]
+            ax = plot_sweep_scatter(design[:values.size, column], values,
+                                    parameter=spec.parameter_names[column], metric=metric)
+            ax.set_title(f"{which.replace('_', ' ')}")
+        figures.append((name, figure_png(ax.figure)))
+        plt.close(ax.figure)
+    return figures

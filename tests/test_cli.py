@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from helpers import listing
 
 from model import __version__
 from model.cli import main
@@ -43,9 +44,9 @@ def test_run_writes_every_file(tmp_path, files, capsys):
     code, stdout, stderr = run(capsys, "run", files["back"], "--out", out)
     assert code == 0, stderr
     folder = out / "back"
-    assert sorted(p.name for p in folder.iterdir()) == [
+    assert listing(folder) == [
         "headache_by_pathway.png", "states.png", "summary.json", "timeseries.csv"]
-    assert sorted(p.name for p in out.iterdir()) == ["back"]  # no temp folders left
+    assert listing(out) == ["back"]  # no temp folders left
     with open(folder / "timeseries.csv", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ["day", *COLUMNS]
@@ -105,13 +106,14 @@ def test_same_inputs_give_identical_outputs(tmp_path, files, capsys):
     assert metrics[0] == metrics[1]
 
 
-def test_run_twice_replaces_folder(tmp_path, files, capsys):
+def test_run_twice_replaces_its_files_and_keeps_the_users(tmp_path, files, capsys):
     out = tmp_path / "results"
     assert run(capsys, "run", files["back"], "--out", out)[0] == 0
-    (out / "back" / "stale.txt").write_text("from an older run")
-    assert run(capsys, "run", files["back"], "--out", out)[0] == 0
-    assert not (out / "back" / "stale.txt").exists()
-    assert sorted(p.name for p in out.iterdir()) == ["back"]
+    (out / "back" / "notes.txt").write_text("the user's own notes")
+    assert run(capsys, "run", files["back"], "--out", out, "--no-figures")[0] == 0
+    assert (out / "back" / "notes.txt").read_text() == "the user's own notes"
+    assert listing(out / "back") == ["notes.txt", "summary.json", "timeseries.csv"]
+    assert listing(out) == ["back"]
 
 
 BAD_FILES = {
@@ -196,7 +198,7 @@ def test_validate(tmp_path, files, capsys):
     code, stdout, stderr = run(capsys, "validate", files["back"], bad)
     assert code == 2
     assert f"{files['back']}: ok" in stdout and str(bad) in stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+    assert listing(tmp_path) == sorted(
         ["back.yaml", "healthy.yaml", "treated.yaml", "bad.yaml"])
 
 
@@ -215,7 +217,7 @@ def test_compare_writes_csv_png_and_ranks(tmp_path, files, capsys):
     code, stdout, stderr = run(capsys, "compare", files["back"], files["healthy"],
                                files["treated"], "--out", out)
     assert code == 0, stderr
-    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.png"]
+    assert listing(out) == ["comparison.csv", "comparison.png"]
     with open(out / "comparison.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     days = [float(r["headache_days_per_month"]) for r in rows]
@@ -239,7 +241,7 @@ def test_demo_with_small_scenarios(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, stdout, stderr = run(capsys, "demo")
     assert code == 0, stderr
-    figures = sorted(p.name for p in (tmp_path / "figures").iterdir())
+    figures = listing(tmp_path / "figures")
     assert figures == sorted([
         "pathway_diagram.png", "treatment_comparison.png",
         "persistent_back_pain_headache_by_pathway.png", "persistent_back_pain_states.png",

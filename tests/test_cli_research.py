@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import localize_scenarios
 
 from model.cli import main
 
@@ -37,7 +38,7 @@ sensitivity:
 
 def test_sensitivity_writes_indices_figures_and_ranks_the_dominant_parameter(tmp_path, capsys):
     spec = tmp_path / "sens.yaml"
-    spec.write_text(SENSITIVITY_SPEC)
+    spec.write_text(localize_scenarios(SENSITIVITY_SPEC, tmp_path))
     out = tmp_path / "out"
     assert main(["sensitivity", str(spec), "--out", str(out), "--workers", "2"]) == 0
     folder = out / "persistent_back_pain"
@@ -61,7 +62,7 @@ def test_sensitivity_writes_indices_figures_and_ranks_the_dominant_parameter(tmp
 
 def test_sensitivity_without_a_sensitivity_block_is_bad_input(tmp_path, capsys):
     spec = tmp_path / "plain.yaml"
-    spec.write_text(SENSITIVITY_SPEC.split("sensitivity:")[0])
+    spec.write_text(localize_scenarios(SENSITIVITY_SPEC.split("sensitivity:")[0], tmp_path))
     out = tmp_path / "out"
     assert main(["sensitivity", str(spec), "--out", str(out)]) == 2
     err = capsys.readouterr().err
@@ -113,7 +114,7 @@ def test_export_sbml_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, args
 def test_bad_scheduler_address_exits_2_and_writes_nothing(tmp_path, capsys, command, address,
                                                           expected):
     spec = tmp_path / "sens.yaml"
-    spec.write_text(SENSITIVITY_SPEC)
+    spec.write_text(localize_scenarios(SENSITIVITY_SPEC, tmp_path))
     out = tmp_path / "out"
     assert main([command, str(spec), "--out", str(out), "--scheduler", address]) == 2
     assert capsys.readouterr().err.strip() == expected
@@ -132,7 +133,7 @@ def test_unreachable_scheduler_fails_with_one_line_and_writes_nothing(tmp_path, 
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     spec = tmp_path / "sens.yaml"
-    spec.write_text(SENSITIVITY_SPEC)
+    spec.write_text(localize_scenarios(SENSITIVITY_SPEC, tmp_path))
     out = tmp_path / "out"
     address = f"tcp://127.0.0.1:{port}"
     assert main([command, str(spec), "--out", str(out), "--scheduler", address]) == 1

@@ -10,9 +10,9 @@ import pytest
 
 import model
 from model import Scenario, simulate
+from model.output_folder import OutputFolder
 from model.outputs import (
     RED_FLAGS,
-    atomic_directory,
     atomic_write_bytes,
     atomic_write_text,
     column_units,
@@ -69,35 +69,25 @@ def test_failed_write_of_new_file_leaves_nothing(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_atomic_directory_failure_leaves_old_folder_untouched(tmp_path):
-    final = tmp_path / "run"
-    with atomic_directory(final) as tmp:
-        (tmp / "a.txt").write_text("first")
-    with pytest.raises(Boom), atomic_directory(final) as tmp:
-        (tmp / "a.txt").write_text("second, half done")
-        raise Boom("killed mid-way")
-    assert [p.name for p in tmp_path.iterdir()] == ["run"]
-    assert (final / "a.txt").read_text() == "first"
-
-
-def test_atomic_directory_replaces_old_folder(tmp_path):
-    final = tmp_path / "run"
-    with atomic_directory(final) as tmp:
-        (tmp / "old.txt").write_text("old")
-    with atomic_directory(final) as tmp:
-        (tmp / "new.txt").write_text("new")
-    assert [p.name for p in final.iterdir()] == ["new.txt"]
-    assert [p.name for p in tmp_path.iterdir()] == ["run"]
-
-
 def test_write_run_failure_in_a_figure_leaves_no_folder(tmp_path, result, monkeypatch):
     def broken(*args, **kwargs):
         raise Boom("renderer crashed")
 
     monkeypatch.setattr("model.plotting.plot_headache_by_pathway", broken)
-    with pytest.raises(Boom):
-        write_run(result, tmp_path / "back")
-    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(Boom), OutputFolder(tmp_path / "out") as out:
+        write_run(result, out, "back")
+    assert not (tmp_path / "out").exists()
+
+
+def test_write_run_replaces_its_own_files_and_drops_stale_figures(tmp_path, result):
+    with OutputFolder(tmp_path) as out:
+        write_run(result, out, "back")
+    assert sorted(p.name for p in (tmp_path / "back").iterdir()) == [
+        "headache_by_pathway.png", "states.png", "summary.json", "timeseries.csv"]
+    with OutputFolder(tmp_path) as out:
+        write_run(result, out, "back", figures=False)
+    assert sorted(p.name for p in (tmp_path / "back").iterdir()) == [
+        "summary.json", "timeseries.csv"]
 
 
 def test_timeseries_csv_layout(result):

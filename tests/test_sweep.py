@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import listing, localize_scenarios
 from numpy.testing import assert_allclose, assert_array_equal
 
 import model.sweep as sweep_module
@@ -41,6 +42,7 @@ from model.sweep import (
     table_columns,
     terminal_progress,
 )
+from model.sweep_chunks import parse_chunk
 from model.sweep_metrics import METRIC_NAMES
 from model.sweep_spec import design_matrix, load_sweep
 
@@ -86,7 +88,7 @@ def lhs_text(*, samples: int = 40, chunk_size: int = 8, seed: int = 1,
 
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(localize_scenarios(text, path.parent), encoding="utf-8")
     return path
 
 
@@ -331,9 +333,9 @@ def test_resume_after_sigkill_gives_the_uninterrupted_table(tmp_path, capsys):
     assert 2 <= len(finished) < 24
     assert [p.name for p in finished] == [f"chunk_{k:06d}.npz" for k in range(len(finished))]
     for path in finished:
-        with np.load(path) as chunk:
-            assert chunk["status"].shape == (50,)
-            assert int(chunk["first_set"]) == 50 * int(path.stem.split("_")[1])
+        identity, chunk = parse_chunk(path.read_bytes())
+        assert chunk["status"].shape == (50,)
+        assert identity["first_set"] == 50 * int(path.stem.split("_")[1])
     for path in chunk_dir.iterdir():
         if not CHUNK_NAME.match(path.name):  # an interrupted atomic write at most
             assert path.name.startswith(".") and path.name.endswith(".tmp"), path.name
@@ -432,7 +434,7 @@ def test_trajectories_only_when_asked_and_only_those_variables(tmp_path):
     spec = load_sweep(write(tmp_path / "traj.yaml", grid_text(extra=extra)))
     run_sweep(spec, tmp_path / "with", workers=1, figures=False)
     folder = tmp_path / "with" / "trajectories"
-    assert sorted(p.name for p in folder.iterdir()) == [
+    assert listing(folder) == [
         f"{LABEL}__headache.npy", f"{LABEL}__lumbar_pain.npy", f"{LABEL}__pain_threshold.npy"]
     scenario = load_scenario(PERSISTENT)
     n_days = math.floor(scenario.duration) + 1  # days 0 .. 365
@@ -454,17 +456,17 @@ def test_trajectories_only_when_asked_and_only_those_variables(tmp_path):
                        arrays["pain_threshold"][:, 90])
     assert_array_equal(column(header, rows, "pain_threshold_day182"),
                        arrays["pain_threshold"][:, 182])
-    with np.load(chunk_files(tmp_path / "with")[0]) as chunk:
-        assert sorted(k for k in chunk.files if k.startswith("trajectory:")) == [
-            "trajectory:headache", "trajectory:lumbar_pain", "trajectory:pain_threshold"]
+    _, chunk = parse_chunk(chunk_files(tmp_path / "with")[0].read_bytes())
+    assert sorted(k for k in chunk if k.startswith("trajectory:")) == [
+        "trajectory:headache", "trajectory:lumbar_pain", "trajectory:pain_threshold"]
 
     plain = load_sweep(write(tmp_path / "plain.yaml", grid_text()))
     assert plain.trajectories == ()
     run_sweep(plain, tmp_path / "without", workers=1, figures=False)
     assert not (tmp_path / "without" / "trajectories").exists()
     for path in chunk_files(tmp_path / "without"):
-        with np.load(path) as chunk:
-            assert not any(k.startswith("trajectory:") for k in chunk.files)
+        _, chunk = parse_chunk(path.read_bytes())
+        assert not any(k.startswith("trajectory:") for k in chunk)
     # The table's numbers do not depend on what else was recorded.
     header_plain, rows_plain = read_csv(tmp_path / "without" / "results.csv")
     assert header_plain == header[:-3] + ["status"]
@@ -582,7 +584,7 @@ def test_bad_spec_reports_every_problem_and_writes_nothing(write_yaml, tmp_path,
     assert "'mg'" in found[1]["message"] and "day" in found[1]["message"]
     assert "did you mean 'chunk_size'?" in found[2]["message"]
     assert not (tmp_path / "out").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+    assert listing(tmp_path) == ["bad.yaml", "persistent_back_pain.yaml"]
 
 
 def test_bad_spec_in_a_subprocess_exits_2_without_traceback(write_yaml, tmp_path):
