@@ -13,14 +13,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import listing, localize_scenarios
 
 from model import sweep as sweep_module
 from model.cli import main
 from model.output_folder import LOCK, MANIFEST, FolderBusy, OutputConflict, OutputFolder
 from model.sweep import run_sweep
 from model.sweep_spec import load_sweep
-
-from helpers import listing, localize_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSISTENT = ROOT / "scenarios" / "persistent_back_pain.yaml"
