@@ -62,11 +62,14 @@ MAX_TRAJECTORY_BYTES = 16 * 2**30  # trajectories/ on disk
 MAX_DESIGN_BYTES = 2**30  # the design matrix (sets x swept parameters), held whole
 MAX_BOOTSTRAP = 100_000  # bootstrap resamples
 MAX_BOOTSTRAP_WORK = 2_000_000_000  # resamples x rows resampled (about a minute)
-# Bytes per set and day, and per set and segment, of a chunk in memory (measured:
-# tests/test_sweep_spec.py::test_chunk_memory_estimate_bounds_the_measured_peak).
-CHUNK_BYTES_PER_DAY_AND_RECORD = 8 * 3
-CHUNK_BYTES_PER_SEGMENT = 8 * (11 + 56) * 2
-CHUNK_BYTES_PER_SET = 4096
+# Memory of one chunk per set, fitted to tracemalloc peaks of run_chunk (persistent back
+# pain, multimodal care, 1,130 segments of flares and treatments; estimate / measured
+# 1.0-1.3, tests/test_sweep_spec.py::test_chunk_memory_estimate_bounds_the_measured_peak):
+CHUNK_DAY_ARRAYS = 8  # daily arrays per set: recorded states, metric temporaries
+CHUNK_DAY_ARRAYS_PER_TRAJECTORY = 2
+CHUNK_DAY_ARRAYS_LUMBAR = 60  # effective lumbar pain needs every parameter on every day
+CHUNK_SEGMENT_FLOATS = 70  # segment inputs (11) and parameters (56) per segment
+CHUNK_BYTES_PER_SET = 2048
 DEFAULT_CHUNK_SIZE = 1000
 DEFAULT_OUTPUT = "headache_days_per_month"
 DAY_TOLERANCE = 1e-9  # times within this of a whole day count as that day
@@ -301,19 +304,21 @@ class SweepCost:
 def sweep_cost(spec: SweepSpec) -> SweepCost:
     """Simulations, chunks, memory per chunk and output sizes of ``spec``.
 
-    A chunk holds, per set, the recorded daily states and the metric
-    temporaries (:data:`CHUNK_BYTES_PER_DAY_AND_RECORD` per day and recorded
-    variable) and the segment inputs and parameters of the schedule
-    (:data:`CHUNK_BYTES_PER_SEGMENT` per segment).
+    A chunk holds, per set, daily arrays (recorded states, metric
+    temporaries, trajectories: :data:`CHUNK_DAY_ARRAYS` and the constants
+    after it) and the segment inputs and parameters of the schedule
+    (:data:`CHUNK_SEGMENT_FLOATS` per segment).
     """
     from .scenario import change_times
 
     n_scenarios = len(spec.scenarios)
     days = max((math.floor(s.duration + 1e-9) + 2 for _, s in spec.scenarios), default=0)
     segments = max((len(change_times(s)) - 1 for _, s in spec.scenarios), default=0)
-    recorded = 14 + len(spec.trajectories) + 4  # every state at worst, trajectories, metrics
-    per_set = (CHUNK_BYTES_PER_SET + days * recorded * CHUNK_BYTES_PER_DAY_AND_RECORD
-               + segments * CHUNK_BYTES_PER_SEGMENT)
+    variables = {*spec.trajectories, *(name for name, _ in spec.states_at)}
+    day_arrays = (CHUNK_DAY_ARRAYS + CHUNK_DAY_ARRAYS_PER_TRAJECTORY * len(spec.trajectories)
+                  + len(spec.states_at)
+                  + (CHUNK_DAY_ARRAYS_LUMBAR if "lumbar_pain" in variables else 0))
+    per_set = CHUNK_BYTES_PER_SET + 8 * (days * day_arrays + segments * CHUNK_SEGMENT_FLOATS)
     columns = len(table_columns_of(spec))
     sets = spec.n_sets * n_scenarios
     sensitivity_sets = 0

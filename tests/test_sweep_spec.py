@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import shutil
+import textwrap
 import warnings
 from pathlib import Path
 
@@ -747,3 +749,80 @@ def test_every_problem_is_reported_together(sweep):
         "sweep.yaml:11: fixed.gain_migraine:",
     ], found
     assert all("\n" not in line for line in found)
+
+
+# --- bounded cost -------------------------------------------------------------------------
+
+
+FLARES_AND_COURSES = (
+    "duration: 2 years\n"
+    "lumbar_pain: {type: flares, baseline: 1, peak: 6, every: 2 days, length: 1 day}\n"
+    "treatments:\n"
+    + "".join(f"  - {{type: nsaid, start: {k * 3 + 0.5}, duration: 1}}\n" for k in range(200))
+    + "  - {type: parameter_change, parameter: posture_chain_stiffness, value: 1.0, "
+      "start: 100, stop: 300}\n")
+
+
+@pytest.mark.parametrize(("scenario", "extra"), [
+    ("persistent_back_pain.yaml", ""),
+    ("persistent_back_pain.yaml", "trajectories: [headache, pain_threshold, lumbar_pain]\n"),
+    ("multimodal_care.yaml", "states_at: {pain_threshold: [90 days], lumbar_pain: [5]}\n"),
+    ("flares.yaml", ""),
+])
+def test_chunk_memory_estimate_bounds_the_measured_peak(tmp_path, scenario, extra):
+    """The estimate that refuses a too-large chunk is above the real peak, and not far above."""
+    import tracemalloc
+
+    from model.batch import BatchSettings
+    from model.sweep import ChunkJob, parameter_sets, run_chunk
+    from model.sweep_spec import sweep_cost
+
+    if scenario == "flares.yaml":
+        (tmp_path / scenario).write_text(FLARES_AND_COURSES)
+    else:
+        shutil.copyfile(SCENARIOS / scenario, tmp_path / scenario)
+        if scenario == "multimodal_care.yaml":
+            shutil.copyfile(SCENARIOS / "persistent_back_pain.yaml",
+                            tmp_path / "persistent_back_pain.yaml")
+    n = 300
+    path = tmp_path / "m.yaml"
+    path.write_text(f"scenario: {scenario}\nparameters:\n  posture_chain_stiffness: {{}}\n"
+                    f"design: random\nsamples: {n}\nchunk_size: {n}\n{extra}")
+    spec = load_sweep(path)
+    label, base = spec.scenarios[0]
+    job = ChunkJob(label, 0, 0, base, parameter_sets(spec, base, design_matrix(spec)),
+                   spec.metrics, spec.states_at, spec.trajectories, BatchSettings(), 1)
+    run_chunk(job)  # compiled and warm: the peak below is the chunk's own memory
+    tracemalloc.start()
+    try:
+        run_chunk(job)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    estimate = sweep_cost(spec).chunk_bytes
+    assert peak <= estimate <= 2.0 * peak, (peak, estimate)
+
+
+@pytest.mark.parametrize(("text", "key", "expected"), [
+    ("chunk_size: 300000\nsamples: 300000\n", "chunk_size", "use 'chunk_size: "),
+    ("samples: 10000000\n", "parameters", "20,000,000 simulations"),
+    ("samples: 100\nsensitivity: {methods: [sobol], sobol_samples: 2097152}\n", "sensitivity",
+     "simulations over 2 scenarios"),
+    ("samples: 100\nsensitivity: {methods: [morris], bootstrap: 1000000000000}\n",
+     "sensitivity.bootstrap", "the limit is 100,000"),
+    ("samples: 100\nsensitivity: {methods: [sobol], sobol_samples: 1048576, bootstrap: 5000}\n",
+     "sensitivity.bootstrap", "use 'bootstrap: "),
+])
+def test_sweeps_beyond_their_bounds_are_refused_before_any_work(write_yaml, text, key, expected):
+    path = write_yaml("s.yaml", textwrap.dedent(f"""\
+        scenarios:
+          - {SCENARIOS / 'persistent_back_pain.yaml'}
+          - {SCENARIOS / 'healthy.yaml'}
+        parameters:
+          posture_chain_stiffness: {{}}
+        design: random
+        """) + text)
+    with pytest.raises(ScenarioError) as caught:
+        load_sweep(path)
+    found = [p for p in caught.value.problems if p.key == key]
+    assert found and expected in found[0].message, caught.value.problems
