@@ -19,19 +19,8 @@ import numpy as np
 from .equations import steady_state
 from .parameters import NAMES
 from .scenario import Scenario
-from .schedule import boundaries
-from .states import (
-    N_SEGMENT_INPUTS,
-    STATE_INDEX,
-    STATE_NAMES,
-    STATES,
-    U_DISC,
-    U_ERGO,
-    U_LUMBAR,
-    U_PT_TARGET,
-    U_T0,
-)
-from .treatments import combined_targets, parameters_at
+from .schedule import boundaries, profile_inputs, treatment_runs
+from .states import N_SEGMENT_INPUTS, STATE_INDEX, STATE_NAMES, STATES, U_PT_TARGET
 
 _LOWER = np.array([s.low for s in STATES])
 _UPPER = np.array([s.high for s in STATES])
@@ -105,7 +94,10 @@ def segment_tables(scenario: Scenario, parameter_sets: np.ndarray):
     Returns ``(starts, ends, inputs, parameters)`` with ``inputs`` of shape
     ``(n_sets, n_segments, n_inputs)`` and ``parameters`` of shape
     ``(n_sets, n_segments, n_parameters)`` (a read-only broadcast view when no
-    treatment changes a parameter).
+    treatment changes a parameter). The values are those of
+    :func:`model.schedule.build_segments` for each set; the treatments are
+    combined once per run of segments with the same active treatments
+    (:func:`model.schedule.treatment_runs`).
     """
     edges = boundaries(scenario)
     starts = np.array(edges[:-1], dtype=float)
@@ -114,21 +106,19 @@ def segment_tables(scenario: Scenario, parameter_sets: np.ndarray):
     base = parameter_sets.T
     changes = any(t.type == "parameter_change" for t in scenario.treatments)
     if changes:
+        # Filled in order first: written run by run, fresh memory would be paged in out of
+        # order (one page per set and run), several times slower than the fill.
         per_segment = np.empty((n_sets, starts.size, len(NAMES)))
+        per_segment[:] = parameter_sets[:, None, :]
     else:
         per_segment = np.broadcast_to(parameter_sets[:, None, :],
                                       (n_sets, starts.size, len(NAMES)))
-    inputs = np.zeros((n_sets, starts.size, N_SEGMENT_INPUTS))
-    for k, start in enumerate(starts):
-        p = parameters_at(scenario.treatments, start, base) if changes else base
+    inputs = np.empty((n_sets, starts.size, N_SEGMENT_INPUTS))
+    inputs[:] = profile_inputs(scenario, starts)
+    for first, end, p, targets in treatment_runs(scenario.treatments, starts, base):
         if changes:
-            per_segment[:, k, :] = p.T
-        inputs[:, k, U_T0] = start
-        inputs[:, k, U_LUMBAR:U_LUMBAR + 2] = scenario.lumbar_pain.linear_at(start)
-        inputs[:, k, U_DISC:U_DISC + 2] = scenario.disc_degeneration.linear_at(start)
-        inputs[:, k, U_ERGO:U_ERGO + 2] = scenario.ergonomic_load.linear_at(start)
-        inputs[:, k, U_PT_TARGET:U_PT_TARGET + 4] = combined_targets(
-            scenario.treatments, start, p).T
+            per_segment[:, first:end, :] = p.T[:, None, :]
+        inputs[:, first:end, U_PT_TARGET:U_PT_TARGET + 4] = targets.T[:, None, :]
     return starts, ends, inputs, per_segment
 
 

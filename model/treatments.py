@@ -36,6 +36,7 @@ Overlap
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -135,30 +136,109 @@ def combined_targets(treatments: Sequence[Treatment], t: float, p: np.ndarray) -
     ``p`` is one parameter array, or a ``(n_parameters, n_sets)`` array for many
     sets at once (the result is then ``(4, n_sets)``).
     """
+    return active_targets([x for x in treatments if x.active(t)], p)
+
+
+def active_targets(active: Sequence[Treatment], p: np.ndarray) -> np.ndarray:
+    """The four effect targets while exactly the treatments ``active`` are active.
+
+    The factors ``1 - target_i`` of one type are multiplied in the order of
+    ``active`` (keep the scenario's order: the rounding depends on it).
+
+    Parameters
+    ----------
+    active
+        The active treatments, in the order the scenario lists them.
+    p
+        One parameter array, or a ``(n_parameters, n_sets)`` array.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(4,)``, or ``(4, n_sets)`` for many sets.
+    """
     remaining = np.ones((len(TARGET_SLOT),) + np.shape(p)[1:])
-    for treatment in treatments:
-        if treatment.type in TARGET_SLOT and treatment.active(t):
+    for treatment in active:
+        if treatment.type in TARGET_SLOT:
             remaining[TARGET_SLOT[treatment.type]] *= 1.0 - treatment_target(treatment, p)
     return 1.0 - remaining
 
 
 def parameters_at(treatments: Sequence[Treatment], t: float, base: np.ndarray) -> np.ndarray:
     """Parameter array at ``t`` with the active ``parameter_change`` treatments applied."""
+    return active_parameters([x for x in treatments if x.active(t)], base)
+
+
+def active_parameters(active: Sequence[Treatment], base: np.ndarray) -> np.ndarray:
+    """A copy of ``base`` with the ``parameter_change`` treatments among ``active`` applied.
+
+    Parameters
+    ----------
+    active
+        The active treatments, in the order the scenario lists them (of two
+        overlapping changes of one parameter, which a scenario file may not
+        have, the later-listed one wins).
+    base
+        One parameter array, or a ``(n_parameters, n_sets)`` array.
+
+    Returns
+    -------
+    numpy.ndarray
+        A new array shaped like ``base``.
+    """
     p = base.copy()
-    for treatment in treatments:
-        if treatment.type == "parameter_change" and treatment.active(t):
+    for treatment in active:
+        if treatment.type == "parameter_change":
             i = INDEX[treatment.parameter]
             p[i] = treatment.value if treatment.value is not None else base[i] * treatment.scale
     return p
 
 
 def overlapping_parameter_changes(treatments: Sequence[Treatment]) -> list[tuple[int, int]]:
-    """Index pairs of ``parameter_change`` treatments of one parameter whose windows overlap."""
+    """Index pairs of ``parameter_change`` treatments of one parameter whose windows overlap.
+
+    Every change that overlaps an earlier-listed change of the same parameter
+    appears once as ``j`` in a pair ``(i, j)`` with ``i < j``, ``i`` being the
+    earlier-listed change it overlaps that stops last (the smallest index on a
+    tie). Not every overlapping pair is listed (there may be quadratically
+    many): the pairs name each offending change once. Runs in
+    ``O(T log T)`` for ``T`` treatments.
+
+    Parameters
+    ----------
+    treatments
+        The treatments, in the order the scenario lists them.
+
+    Returns
+    -------
+    list of tuple of int
+        The pairs ``(i, j)``, sorted.
+    """
+    by_parameter: dict[str, list[int]] = {}
+    for j, treatment in enumerate(treatments):
+        if treatment.type == "parameter_change":
+            by_parameter.setdefault(treatment.parameter, []).append(j)
     pairs = []
-    for i, a in enumerate(treatments):
-        for j in range(i + 1, len(treatments)):
-            b = treatments[j]
-            if (a.type == b.type == "parameter_change" and a.parameter == b.parameter
-                    and a.start < b.stop and b.start < a.stop):
-                pairs.append((i, j))
-    return pairs
+    for indices in by_parameter.values():
+        # A Fenwick tree over the sorted starts holds, for each prefix of starts, the
+        # latest stop among the changes listed so far (with its index, negated so that
+        # the smallest index wins a tie).
+        starts = sorted({treatments[j].start for j in indices})
+        tree = [(-math.inf, 0)] * (len(starts) + 1)
+        for j in indices:
+            treatment = treatments[j]
+            # Earlier-listed changes that start before this one stops ...
+            latest = (-math.inf, 0)
+            position = bisect.bisect_left(starts, treatment.stop)
+            while position > 0:
+                latest = max(latest, tree[position])
+                position -= position & -position
+            # ... overlap it when one of them stops after it starts.
+            if latest[0] > treatment.start:
+                pairs.append((-latest[1], j))
+            position = bisect.bisect_left(starts, treatment.start) + 1
+            entry = (treatment.stop, -j)
+            while position < len(tree):
+                tree[position] = max(tree[position], entry)
+                position += position & -position
+    return sorted(pairs)
