@@ -162,7 +162,9 @@ def simulate_batch(scenario: Scenario, parameter_sets: np.ndarray, *,
     n_sets = parameter_sets.shape[0]
     days = day_grid(scenario.duration)
     starts, ends, inputs, per_segment = segment_tables(scenario, parameter_sets)
-    per_segment = np.ascontiguousarray(per_segment)  # one compiled layout
+    # One compiled specialization: C-contiguous and writable (a read-only broadcast view, as
+    # for a one-segment run, would make numba compile the kernel again, for 10-20 s).
+    per_segment = np.require(per_segment, requirements=("C", "W"))
     y0 = initial_states(scenario, parameter_sets)
     names = STATE_NAMES if record is None else tuple(record)
     indices = np.array([STATE_INDEX[name] for name in names], dtype=np.int64)

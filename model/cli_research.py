@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .errors import ModelError, Problem, ScenarioError
 from .output_folder import OutputFolder
-from .sweep_backends import SchedulerError
+from .sweep_backends import SchedulerError, scheduler_problems
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -50,30 +50,8 @@ def _backend_problems(args: argparse.Namespace) -> list[str]:
             problems.append(str(Problem("--scheduler", None, "", "needs Dask: pip install "
                                         "'lbp-headache[distributed]'")))
         else:
-            problems += _address_problems(args.scheduler)
+            problems += scheduler_problems(args.scheduler)
     return problems
-
-
-SCHEDULER_PROTOCOLS = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
-
-
-def _address_problems(address: str) -> list[str]:
-    """``--scheduler``: ``local`` or a Dask scheduler address with a port."""
-    from distributed.comm import parse_address, parse_host_port
-
-    if address == "local":
-        return []
-    allowed = "expected 'local' or a scheduler address such as tcp://HOST:PORT"
-    try:
-        protocol, location = parse_address(address)
-        parse_host_port(location)
-    except ValueError as error:
-        return [str(Problem("--scheduler", None, "", f"{allowed} ({error})"))]
-    if protocol not in SCHEDULER_PROTOCOLS:
-        return [str(Problem("--scheduler", None, "",
-                            f"{allowed}; unknown protocol '{protocol}', allowed: "
-                            f"{', '.join(SCHEDULER_PROTOCOLS)}"))]
-    return []
 
 
 def _out_problems(out: Path) -> list[str]:

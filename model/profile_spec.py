@@ -275,7 +275,7 @@ def _diary(target: str, mark: Mark, key: str, low: float, high: float, problems:
     return from_points(times, values, kind="linear")
 
 
-_CELL_NUMBER = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
+_CELL_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
 
 
 def _cell_number(cell: str) -> float | None:

@@ -34,8 +34,8 @@ from .errors import ModelError
 
 MAGIC = b"LBPCHUNK2\n"
 MAX_HEADER_BYTES = 4096
-CHUNK_NAME = re.compile(r"chunk_\d{6}\.npz")
-TEMP_NAME = re.compile(r"\.(chunk_\d{6}\.npz|fingerprint\.json)\..*\.tmp")
+CHUNK_NAME = re.compile(r"chunk_[0-9]{6}\.npz")
+TEMP_NAME = re.compile(r"\.(chunk_[0-9]{6}\.npz|fingerprint\.json)\..*\.tmp")
 FINGERPRINT = "fingerprint.json"
 
 

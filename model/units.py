@@ -19,6 +19,7 @@ part, at most :data:`MAX_UNIT_CHARS` characters, is handed to pint.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import pint
@@ -32,13 +33,14 @@ MAX_TERMS = 8
 MAX_UNIT_EXPONENT = 4
 MAX_NUMBER_CHARS = 32
 
-_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+# ASCII digits only: Python's float() also reads '５' (fullwidth) and '١٢' (Arabic-Indic).
+_NUMBER = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _NAME = r"[A-Za-zµμΩ°%][A-Za-zµμΩ°_]*"
-_FACTOR = rf"{_NAME}(?:\s*(?:\^|\*\*)\s*[+-]?\d+)?"
+_FACTOR = rf"{_NAME}(?:\s*(?:\^|\*\*)\s*[+-]?[0-9]+)?"
 _UNIT = rf"(?:(?:1\s*)?/\s*)?{_FACTOR}(?:\s*[*/·]\s*{_FACTOR})*"
 _TERM = re.compile(rf"\s*([+-]?)\s*({_NUMBER})(?:\s*({_UNIT}))?\s*")
 _OPERATOR = re.compile(r"\s*([+-])")
-_EXPONENT = re.compile(r"(?:\^|\*\*)\s*([+-]?\d+)")
+_EXPONENT = re.compile(r"(?:\^|\*\*)\s*([+-]?[0-9]+)")
 
 
 @lru_cache(maxsize=1)
@@ -112,7 +114,12 @@ def parse_quantity_text(text: str) -> list[tuple[float, str | None]]:
     if len(stripped) > MAX_QUANTITY_CHARS:
         raise UnitError(f"a quantity of {len(stripped):,} characters; write a number and a "
                         f"unit (at most {MAX_QUANTITY_CHARS} characters), e.g. '6 months'")
-    comma = re.search(r"(\d+),(\d+)", stripped)
+    foreign = next((char for char in stripped if char.isdigit() and not char.isascii()), None)
+    if foreign is not None:
+        name = unicodedata.name(foreign, "a non-ASCII digit")
+        raise UnitError(f"{_shown(text)} has the digit '{foreign}' (U+{ord(foreign):04X} "
+                        f"{name}); write the digits 0-9")
+    comma = re.search(r"([0-9]+),([0-9]+)", stripped)
     if comma:
         whole, part = comma.groups()
         raise UnitError(f"{_shown(text)} has a comma: it could be {whole}.{part} (a decimal "

@@ -458,6 +458,9 @@ class _Walker:
                              "or a space after the comma for two values")
 
     def scalar(self, node: yaml.ScalarNode, key: str) -> object:
+        if _SURROGATE.search(node.value):
+            self.problem(node, key, _surrogate_message(node.value))
+            return None
         if node.tag not in _SCALAR_TAGS:
             if node.tag == _TAG + "timestamp" and not node.explicit_tag:
                 return self.plain(node, key)
@@ -515,6 +518,9 @@ class _Walker:
                 continue
             name = str(key_node.value)
             where = f"{key}.{name}" if key else name
+            if _SURROGATE.search(name):
+                self.problem(key_node, key, _surrogate_message(name))
+                continue
             if name in result:
                 first = result.key_marks[name].line
                 self.problem(key_node, where, f"duplicate key '{name}' (first given on line "
@@ -525,6 +531,15 @@ class _Walker:
                 value is not None and not isinstance(value, str) else None
             result.put(name, value, self.mark(key_node), self.mark(value_node), text)
         return result
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate_message(text: str) -> str:
+    code = ord(_SURROGATE.search(text).group())
+    return (f"the escape '\\u{code:04x}' is half of a UTF-16 surrogate pair, not a character; "
+            "write the character itself, or its '\\U' escape (e.g. '\\U0001F600')")
 
 
 def _too_long(text: str) -> str:

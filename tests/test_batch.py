@@ -275,3 +275,17 @@ def test_a_state_leaving_its_range_is_reported_not_hidden():
     result = simulate_batch(scenario, np.vstack([p, bad]))
     assert result.status[0] == 0
     assert result.status[1] != 0
+
+
+def test_every_scenario_runs_on_one_compiled_specialization():
+    # A one-segment run (no treatment, constant inputs) gave a read-only broadcast parameter
+    # table, which made numba compile the kernel a second time (14 s; a fuzz mutant hung).
+    from model import batch_kernel
+
+    for name in ("healthy", "persistent_back_pain", "multimodal_care"):
+        scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+        base = parameter_vector(scenario.parameters)
+        for n_sets in (2, 300):
+            simulate_batch(scenario, np.tile(base, (n_sets, 1)))
+    assert len(batch_kernel.integrate_few.signatures) == 1
+    assert len(batch_kernel.integrate_block.signatures) == 1

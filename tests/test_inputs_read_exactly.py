@@ -175,6 +175,36 @@ def test_a_key_with_a_newline_prints_on_one_line(write_yaml):
     assert "\n" not in message and "dura\\ntion" in message
 
 
+@pytest.mark.parametrize(("text", "digit"), [("５ days", "U+FF15 FULLWIDTH DIGIT FIVE"),
+                                             ("١٢ days", "U+0661 ARABIC-INDIC DIGIT ONE"),
+                                             ("1.５", "U+FF15")])
+def test_digits_other_than_0_to_9_are_refused(write_yaml, text, digit):
+    # float() reads them (found by the 20,000-mutant fuzz run: '５ days' ran as 5 days).
+    path = write_yaml("s.yaml", f"duration: {text}\n")
+    message = only_problem(path)
+    assert message.startswith("s.yaml:1: duration: ") and digit in message
+    assert "write the digits 0-9" in message
+
+
+def test_a_diary_cell_with_other_digits_is_refused(write_yaml):
+    write_yaml("d.csv", "day,value\n0,2\n５,3\n")
+    path = write_yaml("s.yaml", "duration: 10\nlumbar_pain: {type: diary, file: d.csv}\n")
+    with pytest.raises(ScenarioError):
+        load_scenario(path)
+
+
+@pytest.mark.parametrize("text", ['name: "\\ud800"', 'description: "a\\udfffb"',
+                                  '"k\\ud800": 1'])
+def test_a_lone_surrogate_escape_is_one_line(write_yaml, capsys, tmp_path, text):
+    # Found by the fuzz run: it passed validate, then write_run raised UnicodeEncodeError.
+    path = write_yaml("s.yaml", f"duration: 10\n{text}\n")
+    message = only_problem(path)
+    assert message.startswith("s.yaml:2: ") and "surrogate" in message
+    code, _, err = run_cli(capsys, "run", path, "--out", str(tmp_path / "out"), "--no-figures")
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
 def test_problem_rendering_is_always_one_line():
     line = str(Problem("a\nb.yaml", 3, "k\u2028ey", "bad \x1b[31m value\r\n" + "x" * 5000))
     assert "\n" not in line and "\r" not in line and "\x1b" not in line
