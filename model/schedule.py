@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .parameters import parameter_vector
-from .scenario import Scenario
+from .scenario import Scenario, change_times
 from .states import N_SEGMENT_INPUTS, U_DISC, U_ERGO, U_LUMBAR, U_PT_TARGET, U_T0
 from .treatments import Treatment, active_parameters, active_targets
 
@@ -37,13 +37,12 @@ class Segment:
 
 
 def boundaries(scenario: Scenario) -> list[float]:
-    """Sorted segment boundaries in ``[0, duration]`` (both ends included)."""
-    times = {0.0, scenario.duration}
-    for profile in (scenario.lumbar_pain, scenario.disc_degeneration, scenario.ergonomic_load):
-        times.update(profile.breakpoints)
-    for treatment in scenario.treatments:
-        times.update((treatment.start, treatment.stop))
-    return sorted(t for t in times if 0.0 <= t <= scenario.duration)
+    """Sorted segment boundaries in ``[0, duration]`` (both ends included).
+
+    The times where an input or a treatment may change
+    (:func:`model.scenario.change_times`, which the file reader also checks).
+    """
+    return change_times(scenario)
 
 
 def active_runs(treatments: Sequence[Treatment],
