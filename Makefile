@@ -14,14 +14,14 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check model tests
-	$(BIN)/python -m model.docs --check
+	$(BIN)/python -m lbp_headache.report.docs --check
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check model tests
 
 docs: $(VENV)/.installed
-	$(BIN)/python -m model.docs
+	$(BIN)/python -m lbp_headache.report.docs
 
 # Speed, accuracy and memory against libRoadRunner (on demand, not in CI): benchmarks/README.md.
 bench: $(VENV)/.installed-dev

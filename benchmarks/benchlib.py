@@ -40,8 +40,7 @@ RELATIVE_FLOOR = 0.1
 def uniform_sets(n_sets: int, seed: int):
     """``n_sets`` full parameter rows drawn uniformly over every range of the parameter table."""
     import numpy as np
-
-    from model.parameters import PARAMETERS
+    from lbp_headache.core.parameters import PARAMETERS
 
     rng = np.random.default_rng(seed)
     low = np.array([p.low for p in PARAMETERS])

@@ -26,12 +26,11 @@ def first_call() -> dict:
     """Import times, first and second call of ``simulate_batch`` and memory, in this process."""
     started = time.perf_counter()
     import numpy  # noqa: F401
-
-    from model import load_scenario
+    from lbp_headache import load_scenario
     imported_model = time.perf_counter()
     rss_model = benchlib.current_rss_mib()
-    from model import batch_kernel
-    from model.batch import simulate_batch
+    from lbp_headache.engine import batch_kernel
+    from lbp_headache.engine.batch import simulate_batch
     imported_kernel = time.perf_counter()
     rss_kernel = benchlib.current_rss_mib()
     scenario = load_scenario(benchlib.SCENARIO)
@@ -60,10 +59,10 @@ def first_call() -> dict:
 
 def sweep(n_sets: int, workers: int) -> dict:
     """Run the benchmark sweep of ``n_sets`` sets; wall time, peak RSS and output sizes."""
-    from model.batch import simulate_batch
-    from model.scenario_file import load_scenario
-    from model.sweep import run_sweep
-    from model.sweep_spec import load_sweep
+    from lbp_headache.analysis.sweep.runner import run_sweep
+    from lbp_headache.analysis.sweep.spec import load_sweep
+    from lbp_headache.engine.batch import simulate_batch
+    from lbp_headache.scenario.reader import load_scenario
 
     started = time.perf_counter()
     scenario = load_scenario(benchlib.SCENARIO)

@@ -1,9 +1,9 @@
 """Cost of the engine's building blocks, compiled the way the engine compiles them.
 
-Times the right-hand side (``model.equations.rhs_at``, registered with numba by
-``model.batch_kernel``) for one set at a time and for a block of
-:data:`model.batch_kernel.LANES` sets in one loop (the way the engine calls it,
-vectorized), and ``model.batch_kernel.phi_functions``, in tight compiled loops,
+Times the right-hand side (``lbp_headache.core.equations.rhs_at``, registered with numba by
+``lbp_headache.engine.batch_kernel``) for one set at a time and for a block of
+:data:`lbp_headache.engine.batch_kernel.LANES` sets in one loop (the way the engine calls it,
+vectorized), and ``lbp_headache.engine.batch_kernel.phi_functions``, in tight compiled loops,
 so the cost of one integrator step can be split into its parts. Compiled on
 first use (a few seconds, not cached).
 """
@@ -14,9 +14,8 @@ import time
 
 import numba
 import numpy as np
-
-from model.batch_kernel import _INLINE, LANES, N_PARAMETERS, phi_functions, rhs_at
-from model.states import N_SEGMENT_INPUTS, N_STATES
+from lbp_headache.core.states import N_SEGMENT_INPUTS, N_STATES
+from lbp_headache.engine.batch_kernel import _INLINE, LANES, N_PARAMETERS, phi_functions, rhs_at
 
 _FLAGS = {"error_model": "numpy", "fastmath": _INLINE["fastmath"]}
 _STATE, _OUT = 0, N_STATES * LANES
@@ -65,7 +64,7 @@ def measure(scenario, rows: np.ndarray, repeats: int = 5, calls: int = 200_000) 
     first :data:`LANES` for the block); the inputs are those of the scenario's
     second segment (the lumbar pain course is running).
     """
-    from model.batch import initial_states, segment_tables
+    from lbp_headache.engine.batch import initial_states, segment_tables
 
     rows = np.resize(rows, (LANES, rows.shape[1]))
     _, _, inputs, per_segment = segment_tables(scenario, rows)

@@ -79,11 +79,10 @@ def log(message: str) -> None:
 
 def machine_info() -> dict:
     """CPU model, cores, memory, load and the versions of the numerical packages."""
+    import lbp_headache
     import numba
     import roadrunner
     import scipy
-
-    import model
 
     cpu = "unknown"
     try:
@@ -117,7 +116,7 @@ def machine_info() -> dict:
         "numba": numba.__version__,
         "libroadrunner": roadrunner.__version__,
         "libsbml": libsbml_version,
-        "lbp-headache": model.__version__,
+        "lbp-headache": lbp_headache.__version__,
         "load_before": os.getloadavg(),
     }
 
@@ -157,7 +156,7 @@ def rr_headache(rr, names: tuple[str, ...], row: list[float], days: int) -> np.n
 
 def rr_loop(rr, rows: np.ndarray, days: int) -> dict:
     """Run every row; headache (NaN for a failed run), time of each run and the loop's wall."""
-    from model.parameters import NAMES
+    from lbp_headache.core.parameters import NAMES
 
     headache = np.full((rows.shape[0], days + 1), np.nan)
     times = np.empty(rows.shape[0])
@@ -181,8 +180,8 @@ def engine_run(scenario, rows: np.ndarray, *, threads: int = 1, settings=None,
     Returns the result, the wall time and the CPU time of this process (all
     threads) during the call.
     """
-    from model.batch import BatchSettings, simulate_batch
-    from model.states import HEADACHE_COMPONENTS
+    from lbp_headache.core.states import HEADACHE_COMPONENTS
+    from lbp_headache.engine.batch import BatchSettings, simulate_batch
 
     started, cpu = time.perf_counter(), time.process_time()
     result = simulate_batch(scenario, rows, settings=settings or BatchSettings(),
@@ -192,7 +191,7 @@ def engine_run(scenario, rows: np.ndarray, *, threads: int = 1, settings=None,
 
 def engine_headache(result, days: int) -> np.ndarray:
     """Daily headache (sum of the four components) of every set; NaN rows for failed sets."""
-    from model.states import HEADACHE_COMPONENTS
+    from lbp_headache.core.states import HEADACHE_COMPONENTS
 
     index = [result.names.index(name) for name in HEADACHE_COMPONENTS]
     headache = result.states[:, :days + 1, index].sum(axis=2)
@@ -201,9 +200,9 @@ def engine_headache(result, days: int) -> np.ndarray:
 
 
 def solve_ivp_loop(scenario, rows: np.ndarray, settings) -> dict:
-    """``model.simulate`` for every row (all 56 parameters as overrides); daily headache."""
-    from model import SolverError, simulate
-    from model.parameters import NAMES
+    """``lbp_headache.simulate`` for every row (all 56 parameters as overrides); daily headache."""
+    from lbp_headache import SolverError, simulate
+    from lbp_headache.core.parameters import NAMES
 
     headache = None
     times = np.empty(rows.shape[0])
@@ -269,8 +268,8 @@ def measure_roadrunner_load(sbml: str, repeats: int = 3) -> dict:
 
 def measure_accuracy(scenario, rows: np.ndarray, rr_default, rr_tight) -> dict:
     """Every engine against the Radau reference on the same accuracy sets."""
-    from model import REFERENCE_SETTINGS
-    from model.solver import SolverSettings
+    from lbp_headache import REFERENCE_SETTINGS
+    from lbp_headache.engine.solver import SolverSettings
 
     days = len(scenario_days(scenario)) - 1
     log(f"accuracy: Radau rtol 1e-10 reference on {rows.shape[0]} sets")
@@ -296,7 +295,7 @@ def measure_accuracy(scenario, rows: np.ndarray, rr_default, rr_tight) -> dict:
 
 def scenario_days(scenario) -> np.ndarray:
     """The daily grid 0..floor(duration) that every engine is compared on."""
-    from model.batch import day_grid
+    from lbp_headache.engine.batch import day_grid
 
     return day_grid(scenario.duration)
 
@@ -367,7 +366,7 @@ def measure_throughput(scenario, rows: np.ndarray, counts: Counts, rr_default, r
 
 def measure_rr_breakdown(rr, rows: np.ndarray, repeats: int, days: int) -> dict:
     """Median cost of each part of one libRoadRunner run, and of the output points."""
-    from model.parameters import NAMES
+    from lbp_headache.core.parameters import NAMES
 
     def median_us(action) -> float:
         times = []
@@ -415,8 +414,8 @@ def measure_single(scenario, rows: np.ndarray, repeats: int) -> dict:
 
 
 def measure_lsoda(scenario, rows: np.ndarray) -> dict:
-    """``model.simulate`` (solve_ivp LSODA rtol 1e-8) in a loop: time per run, runs/s."""
-    from model.solver import SolverSettings
+    """``lbp_headache.simulate`` (solve_ivp LSODA rtol 1e-8) in a loop: time per run, runs/s."""
+    from lbp_headache.engine.solver import SolverSettings
 
     loop = solve_ivp_loop(scenario, rows, SolverSettings())
     return {"median_s": float(np.median(loop["times"])), "rate": rows.shape[0] / loop["wall"],
@@ -427,16 +426,22 @@ def measure_sweep(scenario, rows: np.ndarray, counts: Counts) -> dict:
     """The 10,000-set sweep on 2 cores: simulate_batch(threads=2) and run_sweep (in process).
 
     Also times the sweep's computation alone: its own chunks (the spec's latin
-    hypercube) through :func:`model.sweep.run_chunk` on two threads, as
+    hypercube) through :func:`lbp_headache.analysis.sweep.runner.run_chunk` on two threads, as
     ``run_sweep`` runs them (engine and metrics), without writing chunk files
     or tables, so the computation can be told from the file writing.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from model.batch import BatchSettings
-    from model.sweep import _chunk_ranges, _make_job, parameter_sets, run_chunk, run_sweep
-    from model.sweep_metrics import NEEDED_STATES
-    from model.sweep_spec import design_matrix, load_sweep
+    from lbp_headache.analysis.metrics import NEEDED_STATES
+    from lbp_headache.analysis.sweep.runner import (
+        _chunk_ranges,
+        _make_job,
+        parameter_sets,
+        run_chunk,
+        run_sweep,
+    )
+    from lbp_headache.analysis.sweep.spec import design_matrix, load_sweep
+    from lbp_headache.engine.batch import BatchSettings
 
     n_sets = counts.sweep_sets
     walls = {"batch": [], "sweep": [], "compute": []}
@@ -495,7 +500,7 @@ def measure_memory(sizes: tuple[int, ...]) -> list[dict]:
 def measure_settings(scenario, rows: np.ndarray, accuracy_rows: np.ndarray,
                      reference: np.ndarray, rounds: int) -> list[dict]:
     """Engine speed, steps and accuracy under a few integrator settings (interleaved rounds)."""
-    from model.batch import BatchSettings
+    from lbp_headache.engine.batch import BatchSettings
 
     days = reference.shape[1] - 1
     variants = [
@@ -715,10 +720,11 @@ def render(report: dict) -> str:
          fmt_time(single["median_s"]), fmt_rate(1 / single["median_s"]),
          fmt_ratio(thr["rr_default_run_s"] / single["median_s"]) + " (per-run time)",
          "as row 2"],
-        ["4b", "`model.simulate` (solve_ivp LSODA rtol 1e-8) loop", f"{c['lsoda_sets']}", "1",
+        ["4b", "`lbp_headache.simulate` (solve_ivp LSODA rtol 1e-8) loop",
+         f"{c['lsoda_sets']}", "1",
          fmt_time(lsoda["median_s"]), fmt_rate(lsoda["rate"]),
          fmt_ratio(lsoda["rate"] / rr_rate), fmt_error(acc["lsoda"])],
-        ["4c", "reference: `model.simulate` Radau rtol 1e-10", f"{n_acc}", "1",
+        ["4c", "reference: `lbp_headache.simulate` Radau rtol 1e-10", f"{n_acc}", "1",
          fmt_time(acc["reference_time_s"]), fmt_rate(1 / acc["reference_time_s"]),
          fmt_ratio(1 / acc["reference_time_s"] / rr_rate), "0 (reference)"],
     ]
@@ -774,8 +780,9 @@ def render_compile(report: dict) -> list[str]:
                      f" / {entry['peak_rss_mib']:.0f}", fmt_time(entry["process_s"])])
     return [
         "## Compile and warm-up (fresh subprocesses)", "",
-        table(["cache", "import model", "import numba kernel", "first simulate_batch (1 set)",
-               "second call", "first call with 64 sets", "RSS after model → kernel / peak (MiB)",
+        table(["cache", "import lbp_headache", "import numba kernel",
+               "first simulate_batch (1 set)", "second call", "first call with 64 sets",
+               "RSS after model → kernel / peak (MiB)",
                "whole process"], rows),
         "",
         "The engine has two compiled kernels with the same arithmetic: 4 lanes for up to 16 "
@@ -944,8 +951,8 @@ def main(argv: list[str] | None = None) -> int:
     counts = QUICK if args.quick else FULL
     output = args.output or HERE / ("results-quick.md" if args.quick else "results.md")
 
-    from model import load_scenario
-    from model.sbml_export import scenario_to_sbml
+    from lbp_headache import load_scenario
+    from lbp_headache.report.sbml_export import scenario_to_sbml
 
     report: dict = {
         "mode": "quick" if args.quick else "full",
@@ -971,7 +978,7 @@ def main(argv: list[str] | None = None) -> int:
     report["rr_load"] = measure_roadrunner_load(sbml)
     rr_default, _ = load_roadrunner(sbml, tight=False)
     rr_tight, _ = load_roadrunner(sbml, tight=True)
-    from model.batch import BatchSettings
+    from lbp_headache.engine.batch import BatchSettings
 
     report["engine_settings"] = BatchSettings().as_dict()
     report["rr_settings"] = {"default": integrator_settings(rr_default),

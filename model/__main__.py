@@ -1,6 +1,6 @@
-"""``python -m model``: the ``lbp-headache`` command line."""
+"""``python -m lbp_headache``: the ``lbp-headache`` command line."""
 
-from .cli import main
+from lbp_headache.cli.commands import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -11,19 +11,18 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-
-from model import profiles
-from model.parameters import parameter_vector
-from model.result import COLUMNS, Result
-from model.scenario import Scenario
-from model.solver import SolverSettings
-from model.states import (
+from lbp_headache.core.parameters import parameter_vector
+from lbp_headache.core.states import (
     N_SEGMENT_INPUTS,
     U_DISC,
     U_ERGO,
     U_LUMBAR,
 )
-from model.treatments import Treatment
+from lbp_headache.engine.result import COLUMNS, Result
+from lbp_headache.engine.solver import SolverSettings
+from lbp_headache.scenario import profiles
+from lbp_headache.scenario.record import Scenario
+from lbp_headache.scenario.treatments import Treatment
 
 TREATMENT_START = 182.0
 TREATED_DURATION = 548.0
@@ -151,6 +150,6 @@ def localize_scenarios(text: str, folder: Path) -> str:
 
 def listing(folder: Path) -> list[str]:
     """Names in ``folder``, sorted, without the tool's manifest and lock file."""
-    from model.output_folder import LOCK, MANIFEST
+    from lbp_headache.files.output_folder import LOCK, MANIFEST
 
     return sorted(p.name for p in folder.iterdir() if p.name not in (MANIFEST, LOCK))

@@ -8,19 +8,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers import max_relative_error, treated_base
+from lbp_headache import load_scenario, simulate, summarize
+from lbp_headache.analysis.metrics import NEEDED_STATES, compute_metrics
+from lbp_headache.core.equations import steady_state
+from lbp_headache.core.parameters import NAMES, PARAMETERS, parameter_vector
+from lbp_headache.core.states import HEADACHE_COMPONENTS, STATE_NAMES
+from lbp_headache.engine.batch import BatchSettings, day_grid, initial_states, simulate_batch
+from lbp_headache.engine.batch_kernel import double_phi_functions, phi1_values, phi_values
+from lbp_headache.engine.solver import REFERENCE_SETTINGS
+from lbp_headache.scenario.profiles import constant
+from lbp_headache.scenario.record import Scenario
+from lbp_headache.scenario.treatments import Treatment
 from numpy.testing import assert_allclose, assert_array_equal
-
-from model import load_scenario, simulate, summarize
-from model.batch import BatchSettings, day_grid, initial_states, simulate_batch
-from model.batch_kernel import double_phi_functions, phi1_values, phi_values
-from model.equations import steady_state
-from model.parameters import NAMES, PARAMETERS, parameter_vector
-from model.profiles import constant
-from model.scenario import Scenario
-from model.solver import REFERENCE_SETTINGS
-from model.states import HEADACHE_COMPONENTS, STATE_NAMES
-from model.sweep_metrics import NEEDED_STATES, compute_metrics
-from model.treatments import Treatment
 
 pytest.importorskip("numba")
 
@@ -233,7 +232,7 @@ def test_a_set_gives_the_same_numbers_alone_and_in_any_lane_of_a_block():
 
 
 def test_states_stay_in_their_physical_ranges_for_random_sets():
-    from model.states import STATES
+    from lbp_headache.core.states import STATES
 
     scenario = load_scenario(ROOT / "scenarios" / "recurring_flares.yaml")
     sets = random_parameter_sets(scenario, 60, seed=9)
@@ -280,7 +279,7 @@ def test_a_state_leaving_its_range_is_reported_not_hidden():
 def test_every_scenario_runs_on_one_compiled_specialization():
     # A one-segment run (no treatment, constant inputs) gave a read-only broadcast parameter
     # table, which made numba compile the kernel a second time (14 s; a fuzz mutant hung).
-    from model import batch_kernel
+    from lbp_headache.engine import batch_kernel
 
     for name in ("healthy", "persistent_back_pain", "multimodal_care"):
         scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")

@@ -15,22 +15,21 @@ from helpers import (
     lagged_coupling,
     treated_base,
 )
-from numpy.testing import assert_allclose
-
-from model import profiles
-from model.equations import (
+from lbp_headache.analysis.observation import summarize
+from lbp_headache.core.equations import (
     headache_targets,
     neck_tension_target,
     posture_target,
     rhs,
     steady_state,
 )
-from model.observation import summarize
-from model.parameters import INDEX, parameter_vector
-from model.scenario import Scenario
-from model.simulate import simulate
-from model.states import STATE_INDEX
-from model.treatments import Treatment
+from lbp_headache.core.parameters import INDEX, parameter_vector
+from lbp_headache.core.states import STATE_INDEX
+from lbp_headache.engine.simulate import simulate
+from lbp_headache.scenario import profiles
+from lbp_headache.scenario.record import Scenario
+from lbp_headache.scenario.treatments import Treatment
+from numpy.testing import assert_allclose
 
 P = parameter_vector()
 MECHANICAL = ("headache_tension_type", "headache_cervicogenic")

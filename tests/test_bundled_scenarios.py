@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from lbp_headache.engine.simulate import simulate
+from lbp_headache.scenario.reader import expand_paths, load_scenario
 from numpy.testing import assert_allclose
-
-from model.scenario_file import expand_paths, load_scenario
-from model.simulate import simulate
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 MONTH = 365.25 / 12  # pint's month, in days

@@ -10,11 +10,10 @@ import sys
 
 import pytest
 from helpers import listing
-
-from model import __version__
-from model.cli import main
-from model.parameters import PARAMETERS
-from model.result import COLUMNS
+from lbp_headache import __version__
+from lbp_headache.cli.commands import main
+from lbp_headache.core.parameters import PARAMETERS
+from lbp_headache.engine.result import COLUMNS
 
 BACK = "name: back_pain\ndescription: short test\nduration: 60 days\nlumbar_pain: 5\n"
 HEALTHY = "name: healthy\nduration: 60 days\nlumbar_pain: 0\n"
@@ -260,7 +259,7 @@ def test_demo_without_scenarios_folder(tmp_path, capsys, monkeypatch):
 
 
 def test_python_dash_m_help():
-    done = subprocess.run([sys.executable, "-m", "model", "--help"], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "lbp_headache", "--help"], capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0
     for command in ("run", "compare", "validate", "params", "demo"):

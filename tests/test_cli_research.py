@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers import localize_scenarios
-
-from model.cli import main
+from lbp_headache.cli.commands import main
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "persistent_back_pain.yaml"
@@ -129,7 +128,7 @@ def test_unreachable_scheduler_fails_with_one_line_and_writes_nothing(tmp_path, 
                                                                      monkeypatch, command):
     import socket
 
-    import model.sweep_backends as backends
+    import lbp_headache.analysis.backends as backends
 
     monkeypatch.setattr(backends, "CONNECT_SECONDS", 1.0)
     with socket.socket() as probe:  # a free port that nothing listens on
@@ -153,7 +152,7 @@ def test_silent_scheduler_times_out_with_one_line_and_writes_nothing(tmp_path, c
     # for minutes there.
     import socket
 
-    import model.sweep_backends as backends
+    import lbp_headache.analysis.backends as backends
 
     monkeypatch.setattr(backends, "CONNECT_SECONDS", 1.0)
     spec = tmp_path / "sens.yaml"

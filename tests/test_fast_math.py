@@ -1,4 +1,4 @@
-"""The vectorizable exp, log and power of model.fast_math against the C library."""
+"""The vectorizable exp, log and power of lbp_headache.engine.fast_math against the C library."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 numba = pytest.importorskip("numba")
 
-from model import equations, fast_math  # noqa: E402
+from lbp_headache.core import equations  # noqa: E402
+from lbp_headache.engine import fast_math  # noqa: E402
 
 
 @numba.njit

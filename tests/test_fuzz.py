@@ -76,13 +76,13 @@ def test_the_classifier_accepts_clean_rejections():
 
 
 @pytest.mark.parametrize("stderr, kind", [
-    ("Traceback (most recent call last):\n  File \"/work/main/model/units.py\", line 9, in f\n"
+    ("Traceback (most recent call last):\n  File \"/work/main/model/core/units.py\", line 9, in f\n"
      "ValueError: could not convert string to float: '0,8'\n", "traceback"),
     ("healthy.yaml:3: duration: bad\nValueError: something\n", "bad_line"),
     ("could not read the file\n", "bad_line"),
     ("healthy.yaml:0: duration: bad\n", "bad_line"),
     ("healthy.yaml:3: " + "x" * 2000 + "\n", "long_line"),
-    ("/work/main/model/solver.py:40: RuntimeWarning: overflow\n", "bad_line"),
+    ("/work/main/model/engine/solver.py:40: RuntimeWarning: overflow\n", "bad_line"),
     ("\n", "bad_line"),
     ("", "no_message"),
 ])
@@ -93,13 +93,13 @@ def test_the_classifier_flags_broken_rejections(stderr, kind):
 
 def test_the_classifier_reports_the_last_traceback_line():
     stderr = ("Traceback (most recent call last):\n"
-              '  File "/work/main/model/profile_spec.py", line 120, in _flares\n'
+              '  File "/work/main/model/scenario/profile_reader.py", line 120, in _flares\n'
               "    n = int(x)\n"
               "OverflowError: cannot convert float infinity to integer\n")
     outcome = classify(RunRecord(rc=70, stderr=stderr), _mutant())
     assert outcome.kind == "traceback"
     assert outcome.reason.startswith("OverflowError: cannot convert float infinity")
-    assert "profile_spec.py:120" in outcome.reason
+    assert "profile_reader.py:120" in outcome.reason
 
 
 def test_the_classifier_checks_line_numbers_against_the_file(tmp_path):
@@ -158,9 +158,9 @@ def test_a_forked_run_of_one_mutant_end_to_end(tmp_path):
 
 
 def test_a_hanging_mutant_is_killed_at_the_time_limit(tmp_path, monkeypatch):
-    import model.cli
+    import lbp_headache.cli.commands
 
-    monkeypatch.setattr(model.cli, "main", lambda argv: time.sleep(60))
+    monkeypatch.setattr(lbp_headache.cli.commands, "main", lambda argv: time.sleep(60))
     started = time.monotonic()
     outcomes = fuzzing.run_mutants([_mutant()], tmp_path, time_limit=1.5)
     assert time.monotonic() - started < 20

@@ -12,12 +12,11 @@ import threading
 import time
 
 import pytest
-
-from model.cli import main
-from model.errors import Problem, ScenarioError
-from model.scenario_file import load_scenario, load_scenario_text
-from model.units import to_canonical
-from model.yaml_source import parse_yaml
+from lbp_headache.cli.commands import main
+from lbp_headache.core.errors import Problem, ScenarioError
+from lbp_headache.core.units import to_canonical
+from lbp_headache.files.yaml_source import parse_yaml
+from lbp_headache.scenario.reader import load_scenario, load_scenario_text
 
 
 def problems_of(path: str) -> list[str]:

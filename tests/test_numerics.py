@@ -17,20 +17,19 @@ from helpers import (
     max_relative_error,
     treated_base,
 )
+from lbp_headache.analysis.observation import sample_diary
+from lbp_headache.core.equations import rhs, rhs_at, steady_state
+from lbp_headache.core.errors import SolverError
+from lbp_headache.core.parameters import PARAMETERS, parameter_vector
+from lbp_headache.core.states import HEADACHE_COMPONENTS, STATE_INDEX, STATE_NAMES, STATES
+from lbp_headache.engine.result import COLUMNS
+from lbp_headache.engine.schedule import boundaries
+from lbp_headache.engine.simulate import simulate
+from lbp_headache.engine.solver import METHODS, REFERENCE_SETTINGS, SolverSettings
+from lbp_headache.scenario import profiles
+from lbp_headache.scenario.record import Scenario
+from lbp_headache.scenario.treatments import Treatment
 from numpy.testing import assert_allclose
-
-from model import profiles
-from model.equations import rhs, rhs_at, steady_state
-from model.errors import SolverError
-from model.observation import sample_diary
-from model.parameters import PARAMETERS, parameter_vector
-from model.result import COLUMNS
-from model.scenario import Scenario
-from model.schedule import boundaries
-from model.simulate import simulate
-from model.solver import METHODS, REFERENCE_SETTINGS, SolverSettings
-from model.states import HEADACHE_COMPONENTS, STATE_INDEX, STATE_NAMES, STATES
-from model.treatments import Treatment
 
 P = {p.name: p.value for p in PARAMETERS}
 LN2 = math.log(2.0)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import synthetic_result
-from numpy.testing import assert_allclose
-
-from model.observation import (
+from lbp_headache.analysis.observation import (
     day_means,
     headache_day_probability,
     responder,
@@ -15,8 +13,9 @@ from model.observation import (
     summarize,
     window_metrics,
 )
-from model.parameters import INDEX, parameter_vector
-from model.treatments import Treatment
+from lbp_headache.core.parameters import INDEX, parameter_vector
+from lbp_headache.scenario.treatments import Treatment
+from numpy.testing import assert_allclose
 
 P = parameter_vector()
 HALF = P[INDEX["headache_day_half_load"]]

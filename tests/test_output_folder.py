@@ -14,12 +14,17 @@ from pathlib import Path
 
 import pytest
 from helpers import listing, localize_scenarios
-
-from model import sweep as sweep_module
-from model.cli import main
-from model.output_folder import LOCK, MANIFEST, FolderBusy, OutputConflict, OutputFolder
-from model.sweep import run_sweep
-from model.sweep_spec import load_sweep
+from lbp_headache.analysis.sweep import runner as sweep_module
+from lbp_headache.analysis.sweep.runner import run_sweep
+from lbp_headache.analysis.sweep.spec import load_sweep
+from lbp_headache.cli.commands import main
+from lbp_headache.files.output_folder import (
+    LOCK,
+    MANIFEST,
+    FolderBusy,
+    OutputConflict,
+    OutputFolder,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSISTENT = ROOT / "scenarios" / "persistent_back_pain.yaml"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import math
 
+import lbp_headache
 import numpy as np
 import pytest
-
-import model
-from model import Scenario, simulate
-from model.output_folder import OutputFolder
-from model.outputs import (
+from lbp_headache import Scenario, simulate
+from lbp_headache.engine.result import COLUMNS
+from lbp_headache.files.output_folder import OutputFolder
+from lbp_headache.report.run_folder import (
     RED_FLAGS,
     atomic_write_bytes,
     atomic_write_text,
@@ -24,8 +24,7 @@ from model.outputs import (
     to_json,
     write_run,
 )
-from model.profiles import constant
-from model.result import COLUMNS
+from lbp_headache.scenario.profiles import constant
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +53,7 @@ def test_failed_write_keeps_the_old_file_and_no_temp(tmp_path, monkeypatch):
     def failing_fsync(fd):  # the data is half on its way when the process "dies"
         raise Boom("killed")
 
-    monkeypatch.setattr("model.outputs.os.fsync", failing_fsync)
+    monkeypatch.setattr("lbp_headache.report.run_folder.os.fsync", failing_fsync)
     with pytest.raises(Boom):
         atomic_write_bytes(target, b"new contents that never arrive\n")
     assert target.read_bytes() == b"complete old contents\n"
@@ -62,7 +61,7 @@ def test_failed_write_keeps_the_old_file_and_no_temp(tmp_path, monkeypatch):
 
 
 def test_failed_write_of_new_file_leaves_nothing(tmp_path, monkeypatch):
-    monkeypatch.setattr("model.outputs.os.replace",
+    monkeypatch.setattr("lbp_headache.report.run_folder.os.replace",
                         lambda *a: (_ for _ in ()).throw(Boom("killed")))
     with pytest.raises(Boom):
         atomic_write_text(tmp_path / "new.txt", "x")
@@ -73,7 +72,7 @@ def test_write_run_failure_in_a_figure_leaves_no_folder(tmp_path, result, monkey
     def broken(*args, **kwargs):
         raise Boom("renderer crashed")
 
-    monkeypatch.setattr("model.plotting.plot_headache_by_pathway", broken)
+    monkeypatch.setattr("lbp_headache.report.run_figures.plot_headache_by_pathway", broken)
     with pytest.raises(Boom), OutputFolder(tmp_path / "out") as out:
         write_run(result, out, "back")
     assert not (tmp_path / "out").exists()
@@ -113,7 +112,7 @@ def test_provenance_fields(result):
                 "python", "numpy", "scipy", "created"):
         assert key in block
     assert block["package"] == "lbp-headache"
-    assert block["version"] == model.__version__
+    assert block["version"] == lbp_headache.__version__
     assert block["scenario_file"] == "scenarios/back.yaml"
     assert block["scenario_sha256"] == "ab" * 32
     assert block["overrides"] == {"tau_posture": 5.0}

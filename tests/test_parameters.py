@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pint
 import pytest
-
-from model.errors import ParameterError
-from model.parameters import PARAMETERS, markdown_table, parameter_vector
+from lbp_headache.core.errors import ParameterError
+from lbp_headache.core.parameters import PARAMETERS, markdown_table, parameter_vector
 
 SCIENCE = Path("/work/shared/science.md")
 DOC = Path(__file__).resolve().parent.parent / "docs" / "model.md"
@@ -153,5 +152,5 @@ def test_docs_model_md_contains_the_current_parameter_table():
     if not DOC.exists():
         pytest.skip("docs/model.md does not exist yet (the lead writes it)")
     assert markdown_table() in DOC.read_text(encoding="utf-8"), (
-        "docs/model.md is stale: run `python -m model.docs`"
+        "docs/model.md is stale: run `python -m lbp_headache.report.docs`"
     )

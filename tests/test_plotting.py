@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
-
-from model import Scenario, simulate
-from model.plotting import (
+from lbp_headache import Scenario, simulate
+from lbp_headache.core.states import HEADACHE_COMPONENTS
+from lbp_headache.report.run_figures import (
     COLORS,
     plot_comparison,
     plot_headache_by_pathway,
@@ -15,9 +14,9 @@ from model.plotting import (
     plot_states,
     save_figure,
 )
-from model.profiles import constant
-from model.states import HEADACHE_COMPONENTS
-from model.treatments import Treatment
+from lbp_headache.scenario.profiles import constant
+from lbp_headache.scenario.treatments import Treatment
+from numpy.testing import assert_allclose
 
 pytest.importorskip("matplotlib")
 

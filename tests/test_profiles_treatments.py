@@ -6,21 +6,20 @@ import math
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
-
-from model import profiles
-from model.parameters import INDEX, parameter_vector
-from model.scenario import Scenario
-from model.schedule import boundaries, build_segments
-from model.simulate import simulate
-from model.states import U_ERGO_TARGET, U_NEURO_TARGET, U_NSAID_TARGET, U_PT_TARGET
-from model.treatments import (
+from lbp_headache.core.parameters import INDEX, parameter_vector
+from lbp_headache.core.states import U_ERGO_TARGET, U_NEURO_TARGET, U_NSAID_TARGET, U_PT_TARGET
+from lbp_headache.engine.schedule import boundaries, build_segments
+from lbp_headache.engine.simulate import simulate
+from lbp_headache.scenario import profiles
+from lbp_headache.scenario.record import Scenario
+from lbp_headache.scenario.treatments import (
     Treatment,
     combined_targets,
     overlapping_parameter_changes,
     parameters_at,
     treatment_target,
 )
+from numpy.testing import assert_allclose
 
 P = parameter_vector()
 

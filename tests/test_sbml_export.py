@@ -12,14 +12,14 @@ import pytest
 libsbml = pytest.importorskip("libsbml")
 roadrunner = pytest.importorskip("roadrunner")
 
-import model  # noqa: E402
-from model import profiles  # noqa: E402
-from model.outputs import DISCLAIMER  # noqa: E402
-from model.parameters import PARAMETERS  # noqa: E402
-from model.sbml_export import INSTALL_HINT, scenario_to_sbml, write_sbml  # noqa: E402
-from model.scenario import Scenario  # noqa: E402
-from model.states import STATE_NAMES  # noqa: E402
-from model.treatments import Treatment  # noqa: E402
+import lbp_headache  # noqa: E402
+from lbp_headache.core.parameters import PARAMETERS  # noqa: E402
+from lbp_headache.core.states import STATE_NAMES  # noqa: E402
+from lbp_headache.report.run_folder import DISCLAIMER  # noqa: E402
+from lbp_headache.report.sbml_export import INSTALL_HINT, scenario_to_sbml, write_sbml  # noqa: E402
+from lbp_headache.scenario import profiles  # noqa: E402
+from lbp_headache.scenario.record import Scenario  # noqa: E402
+from lbp_headache.scenario.treatments import Treatment  # noqa: E402
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 FILES = sorted(SCENARIOS.glob("*.yaml"))
@@ -78,7 +78,7 @@ def assert_matches(table: np.ndarray, result, label: str) -> None:
         scale = max(np.abs(expected).max(), SCALE_FLOOR)
         np.testing.assert_allclose(
             table[:, j], expected, rtol=0, atol=MAX_RELATIVE_ERROR * scale,
-            err_msg=f"{label}: {name} differs from model.simulate",
+            err_msg=f"{label}: {name} differs from lbp_headache.simulate",
         )
 
 
@@ -90,9 +90,9 @@ def model_of(sbml: str):
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_bundled_scenario_matches_simulate(path):
-    scenario = model.load_scenario(path)
+    scenario = lbp_headache.load_scenario(path)
     table = simulate_days(tight_runner(scenario_to_sbml(scenario)), scenario.duration)
-    assert_matches(table, model.simulate(scenario), path.stem)
+    assert_matches(table, lbp_headache.simulate(scenario), path.stem)
 
 
 def test_parameter_changes_and_overlapping_treatments_match_simulate():
@@ -102,11 +102,12 @@ def test_parameter_changes_and_overlapping_treatments_match_simulate():
     assert sbml_model.getParameter("posture_chain_stiffness_current") is not None
     assert sbml_model.getParameter("ergonomics_2_active") is not None
     table = simulate_days(tight_runner(sbml), scenario.duration)
-    assert_matches(table, model.simulate(scenario), scenario.name)
+    assert_matches(table, lbp_headache.simulate(scenario), scenario.name)
 
 
 @pytest.mark.parametrize("scenario", [
-    pytest.param(model.load_scenario(SCENARIOS / "multimodal_care.yaml"), id="multimodal_care"),
+    pytest.param(lbp_headache.load_scenario(SCENARIOS / "multimodal_care.yaml"),
+                 id="multimodal_care"),
     pytest.param(synthetic_scenario(), id="synthetic"),
 ])
 def test_document_is_consistent(scenario):
@@ -119,15 +120,15 @@ def test_document_is_consistent(scenario):
 
 
 def test_override_is_written_and_changes_the_result_like_simulate():
-    scenario = model.load_scenario(SCENARIOS / "persistent_back_pain.yaml")
+    scenario = lbp_headache.load_scenario(SCENARIOS / "persistent_back_pain.yaml")
     overrides = {"posture_chain_stiffness": 2.0}
     sbml = scenario_to_sbml(scenario, overrides=overrides)
     _, sbml_model = model_of(sbml)
     assert sbml_model.getParameter("posture_chain_stiffness").getValue() == 2.0
     table = simulate_days(tight_runner(sbml), scenario.duration)
-    changed = model.simulate(scenario, overrides=overrides)
+    changed = lbp_headache.simulate(scenario, overrides=overrides)
     assert_matches(table, changed, "posture_chain_stiffness = 2")
-    plain = model.simulate(scenario)
+    plain = lbp_headache.simulate(scenario)
     assert np.abs(changed.daily["headache"] - plain.daily["headache"]).max() > 0.1
 
 
@@ -142,13 +143,15 @@ def test_parameter_set_in_roadrunner_follows_into_initial_values_and_schedule():
         rr[name] = value
         rr.reset()
         table = simulate_days(rr, scenario.duration)
-        assert_matches(table, model.simulate(scenario, overrides={name: value}), name)
+        assert_matches(table, lbp_headache.simulate(scenario, overrides={name: value}), name)
     rr.resetAll()
-    assert_matches(simulate_days(rr, scenario.duration), model.simulate(scenario), "restored")
+    assert_matches(simulate_days(rr, scenario.duration), lbp_headache.simulate(scenario),
+                   "restored")
 
 
 def test_ids_name_every_state_and_parameter():
-    _, sbml_model = model_of(scenario_to_sbml(model.load_scenario(SCENARIOS / "healthy.yaml")))
+    healthy = lbp_headache.load_scenario(SCENARIOS / "healthy.yaml")
+    _, sbml_model = model_of(scenario_to_sbml(healthy))
     rules = [sbml_model.getRule(i) for i in range(sbml_model.getNumRules())]
     rate_rules = {rule.getVariable() for rule in rules if rule.isRate()}
     assert rate_rules == set(STATE_NAMES)
@@ -165,16 +168,16 @@ def test_ids_name_every_state_and_parameter():
 
 
 def test_model_name_and_notes():
-    scenario = model.load_scenario(SCENARIOS / "nsaid.yaml")
+    scenario = lbp_headache.load_scenario(SCENARIOS / "nsaid.yaml")
     _, sbml_model = model_of(scenario_to_sbml(scenario))
     assert sbml_model.getName() == scenario.name
     notes = sbml_model.getNotesString()
-    assert model.__version__ in notes
+    assert lbp_headache.__version__ in notes
     assert DISCLAIMER in notes
 
 
 def test_write_sbml_is_atomic_and_matches(tmp_path):
-    scenario = model.load_scenario(SCENARIOS / "healthy.yaml")
+    scenario = lbp_headache.load_scenario(SCENARIOS / "healthy.yaml")
     target = tmp_path / "healthy.xml"
     target.write_text("old", encoding="utf-8")
     write_sbml(scenario, target, overrides={"tau_headache": 2.0})
@@ -185,7 +188,7 @@ def test_write_sbml_is_atomic_and_matches(tmp_path):
 
 def test_missing_libsbml_gives_the_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "libsbml", None)
-    scenario = model.load_scenario(SCENARIOS / "healthy.yaml")
+    scenario = lbp_headache.load_scenario(SCENARIOS / "healthy.yaml")
     with pytest.raises(ImportError, match="pip install 'lbp-headache\\[sbml\\]'"):
         scenario_to_sbml(scenario)
     assert "python-libsbml" in INSTALL_HINT

@@ -7,12 +7,11 @@ import os
 from pathlib import Path
 
 import pytest
+from lbp_headache.core.errors import Problem, ScenarioError
+from lbp_headache.core.parameters import BY_NAME
+from lbp_headache.files.yaml_source import MAX_BYTES
+from lbp_headache.scenario.reader import expand_paths, load_scenario, parse_override
 from numpy.testing import assert_allclose
-
-from model.errors import Problem, ScenarioError
-from model.parameters import BY_NAME
-from model.scenario_file import expand_paths, load_scenario, parse_override
-from model.yaml_source import MAX_BYTES
 
 
 def problems(path: str) -> list[str]:

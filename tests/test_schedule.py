@@ -1,6 +1,6 @@
 """The treatment sweep of the schedule against the straightforward quadratic rules.
 
-:mod:`model.schedule` combines treatments once per run of segments with the
+:mod:`lbp_headache.engine.schedule` combines treatments once per run of segments with the
 same active set (one sweep over sorted starts and stops). These tests keep the
 former per-segment loops over every treatment as a reference and require the
 same arrays bit for bit, on random treatment lists and on every bundled
@@ -14,17 +14,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from model import profiles, solver
-from model.batch import segment_tables, simulate_batch
-from model.parameters import DRUGS, INDEX, NAMES, parameter_vector
-from model.scenario import Scenario
-from model.scenario_file import load_scenario
-from model.schedule import active_runs, boundaries, build_segments
-from model.simulate import initial_state, simulate
-from model.solver import REFERENCE_SETTINGS, SHORT_SEGMENT, SolverSettings
-from model.states import N_SEGMENT_INPUTS, U_DISC, U_ERGO, U_LUMBAR, U_PT_TARGET, U_T0
-from model.treatments import (
+from lbp_headache.core.parameters import DRUGS, INDEX, NAMES, parameter_vector
+from lbp_headache.core.states import N_SEGMENT_INPUTS, U_DISC, U_ERGO, U_LUMBAR, U_PT_TARGET, U_T0
+from lbp_headache.engine import solver
+from lbp_headache.engine.batch import segment_tables, simulate_batch
+from lbp_headache.engine.schedule import active_runs, boundaries, build_segments
+from lbp_headache.engine.simulate import initial_state, simulate
+from lbp_headache.engine.solver import REFERENCE_SETTINGS, SHORT_SEGMENT, SolverSettings
+from lbp_headache.scenario import profiles
+from lbp_headache.scenario.reader import load_scenario
+from lbp_headache.scenario.record import Scenario
+from lbp_headache.scenario.treatments import (
     TARGET_SLOT,
     TREATMENT_TYPES,
     Treatment,
@@ -88,7 +88,7 @@ def reference_segments(scenario, base):
 
 
 def reference_tables(scenario, parameter_sets):
-    """The former :func:`model.batch.segment_tables`."""
+    """The former :func:`lbp_headache.engine.batch.segment_tables`."""
     edges = boundaries(scenario)
     starts = np.array(edges[:-1], dtype=float)
     ends = np.array(edges[1:], dtype=float)
@@ -207,7 +207,7 @@ def test_bundled_batch_runs_are_unchanged(name, monkeypatch):
     scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
     sets = random_sets(5, 3)
     got = simulate_batch(scenario, sets)
-    monkeypatch.setattr("model.batch.segment_tables", reference_tables)
+    monkeypatch.setattr("lbp_headache.engine.batch.segment_tables", reference_tables)
     expected = simulate_batch(scenario, sets)
     assert np.array_equal(got.states, expected.states)
     assert np.array_equal(got.status, expected.status)
@@ -252,7 +252,7 @@ def test_each_course_is_combined_once_not_once_per_segment(monkeypatch):
         calls["active"] += 1
         return self.start <= t < self.stop
 
-    monkeypatch.setattr("model.treatments.treatment_target", counted_target)
+    monkeypatch.setattr("lbp_headache.scenario.treatments.treatment_target", counted_target)
     monkeypatch.setattr(Treatment, "active", counted_active)
     runs = list(active_runs(scenario.treatments, boundaries(scenario)[:-1]))
     segments = build_segments(scenario, parameter_vector())

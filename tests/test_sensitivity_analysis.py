@@ -7,9 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose, assert_array_equal
-
-from model.sensitivity_analysis import (
+from lbp_headache.analysis.sensitivity.methods import (
     LocalDesign,
     ParameterSpace,
     local_analyze,
@@ -19,6 +17,7 @@ from model.sensitivity_analysis import (
     sobol_analyze,
     sobol_sample,
 )
+from numpy.testing import assert_allclose, assert_array_equal
 
 ISHIGAMI_A = 7.0
 ISHIGAMI_B = 0.1
@@ -377,7 +376,7 @@ def _tick_labels(ax) -> list[str]:
 
 
 def test_plot_sobol_indices_orders_bars_by_total_order(plt, ishigami_sobol):
-    from model.sensitivity_plots import plot_sobol_indices
+    from lbp_headache.report.sensitivity_figures import plot_sobol_indices
 
     space = ParameterSpace(("first_param", "second_param", "third_param"), ISHIGAMI.low,
                            ISHIGAMI.high)
@@ -400,9 +399,8 @@ def test_plot_sobol_indices_orders_bars_by_total_order(plt, ishigami_sobol):
 
 
 def test_plot_tornado_sorts_by_absolute_value_and_colours_by_sign(plt):
+    from lbp_headache.report.sensitivity_figures import NEGATIVE_COLOR, POSITIVE_COLOR, plot_tornado
     from matplotlib.colors import to_hex
-
-    from model.sensitivity_plots import NEGATIVE_COLOR, POSITIVE_COLOR, plot_tornado
 
     space = ParameterSpace(("p_one", "p_two", "p_three"), np.full(3, 0.1), np.full(3, 10.0))
     design = local_sample(space, [2.0, 3.0, 1.0])
@@ -426,7 +424,7 @@ def test_plot_tornado_sorts_by_absolute_value_and_colours_by_sign(plt):
 
 
 def test_plot_morris_places_one_labelled_point_per_parameter(plt):
-    from model.sensitivity_plots import plot_morris
+    from lbp_headache.report.sensitivity_figures import plot_morris
 
     design = morris_sample(ISHIGAMI, 10, seed=2)
     result = morris_analyze(design, ishigami(design.stacked()), n_resamples=100)

@@ -22,19 +22,14 @@ import sys
 import time
 from pathlib import Path
 
+import lbp_headache.analysis.sweep.runner as sweep_module
 import numpy as np
 import pytest
 from helpers import listing, localize_scenarios
-from numpy.testing import assert_allclose, assert_array_equal
-
-import model.sweep as sweep_module
-from model import __version__, load_scenario, simulate, summarize
-from model.batch import BatchSettings
-from model.batch_kernel import STATUS_TEXT
-from model.cli import main
-from model.outputs import DISCLAIMER, RED_FLAGS
-from model.parameters import INDEX
-from model.sweep import (
+from lbp_headache import __version__, load_scenario, simulate, summarize
+from lbp_headache.analysis.metrics import METRIC_NAMES
+from lbp_headache.analysis.sweep.chunks import parse_chunk
+from lbp_headache.analysis.sweep.runner import (
     ChunkJob,
     parameter_sets,
     run_chunk,
@@ -42,9 +37,13 @@ from model.sweep import (
     table_columns,
     terminal_progress,
 )
-from model.sweep_chunks import parse_chunk
-from model.sweep_metrics import METRIC_NAMES
-from model.sweep_spec import design_matrix, load_sweep
+from lbp_headache.analysis.sweep.spec import design_matrix, load_sweep
+from lbp_headache.cli.commands import main
+from lbp_headache.core.parameters import INDEX
+from lbp_headache.engine.batch import BatchSettings
+from lbp_headache.engine.batch_kernel import STATUS_TEXT
+from lbp_headache.report.run_folder import DISCLAIMER, RED_FLAGS
+from numpy.testing import assert_allclose, assert_array_equal
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSISTENT = ROOT / "scenarios" / "persistent_back_pain.yaml"
@@ -255,7 +254,7 @@ def test_threads_give_identical_bytes(lhs_reference, workers, chunk_size):
 def test_dask_local_cluster_gives_identical_bytes_and_closes(lhs_reference, monkeypatch):
     pytest.importorskip("distributed")
     psutil = pytest.importorskip("psutil")
-    from model import sweep_backends
+    from lbp_headache.analysis import backends as sweep_backends
 
     root, reference = lhs_reference
     me = psutil.Process()
@@ -306,7 +305,7 @@ def test_resume_after_sigkill_gives_the_uninterrupted_table(tmp_path, capsys):
                                                              seed=11))
     out = tmp_path / "killed"
     process = subprocess.Popen(
-        [sys.executable, "-m", "model", "sweep", str(spec_file), "--out", str(out),
+        [sys.executable, "-m", "lbp_headache", "sweep", str(spec_file), "--out", str(out),
          "--workers", "1"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -589,7 +588,7 @@ def test_bad_spec_reports_every_problem_and_writes_nothing(write_yaml, tmp_path,
 
 def test_bad_spec_in_a_subprocess_exits_2_without_traceback(write_yaml, tmp_path):
     name = write_yaml("bad.yaml", BAD_SPEC)
-    done = subprocess.run([sys.executable, "-m", "model", "sweep", name, "--out", "out"],
+    done = subprocess.run([sys.executable, "-m", "lbp_headache", "sweep", name, "--out", "out"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and done.stdout == ""
@@ -692,7 +691,7 @@ def test_csv_fields_match_the_csv_module():
     import csv
     import io
 
-    from model.sweep import _cells
+    from lbp_headache.analysis.sweep.runner import _cells
 
     columns = [np.array(["plain", 'a "quoted", label', "x\ny"], dtype=object),
                np.arange(3), np.array([0.1, np.nan, 1e-300])]

@@ -7,9 +7,8 @@ import threading
 import time
 
 import pytest
-
-from model import sweep_backends as backends
-from model.sweep_backends import SchedulerError, probe_scheduler, scheduler_problems
+from lbp_headache.analysis import backends
+from lbp_headache.analysis.backends import SchedulerError, probe_scheduler, scheduler_problems
 
 
 @pytest.mark.parametrize("address", [

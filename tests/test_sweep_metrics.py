@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from lbp_headache.analysis.metrics import NEEDED_STATES, compute_metrics
+from lbp_headache.analysis.observation import day_means, headache_day_probability
+from lbp_headache.core.parameters import INDEX, parameter_vector
+from lbp_headache.core.states import HEADACHE_COMPONENTS
+from lbp_headache.scenario.record import MONTH_DAYS
 from numpy.testing import assert_allclose, assert_array_equal
-
-from model.observation import day_means, headache_day_probability
-from model.parameters import INDEX, parameter_vector
-from model.scenario import MONTH_DAYS
-from model.states import HEADACHE_COMPONENTS
-from model.sweep_metrics import NEEDED_STATES, compute_metrics
 
 
 def random_daily(n_sets: int, n_days: int, seed: int) -> dict[str, np.ndarray]:

@@ -8,8 +8,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-
-from model.sweep_plots import axis_label, plot_sweep_curve, plot_sweep_map  # noqa: E402
+from lbp_headache.report.sweep_figures import axis_label, plot_sweep_curve, plot_sweep_map  # noqa: E402
 
 
 def test_map_draws_the_boundary_contour_at_one_half():

@@ -12,14 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
-from scipy.stats import qmc
-
-from model.errors import Problem, ScenarioError
-from model.parameters import BY_NAME
-from model.result import COLUMNS
-from model.sweep_metrics import METRIC_NAMES
-from model.sweep_spec import (
+from lbp_headache.analysis.metrics import METRIC_NAMES
+from lbp_headache.analysis.sweep.spec import (
     MAX_SETS,
     SensitivitySpec,
     SweepSpec,
@@ -29,6 +23,11 @@ from model.sweep_spec import (
     from_unit_cube,
     load_sweep,
 )
+from lbp_headache.core.errors import Problem, ScenarioError
+from lbp_headache.core.parameters import BY_NAME
+from lbp_headache.engine.result import COLUMNS
+from numpy.testing import assert_allclose
+from scipy.stats import qmc
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SWEEPS = sorted((SCENARIOS / "sweeps").glob("*.yaml"))
@@ -773,9 +772,9 @@ def test_chunk_memory_estimate_bounds_the_measured_peak(tmp_path, scenario, extr
     """The estimate that refuses a too-large chunk is above the real peak, and not far above."""
     import tracemalloc
 
-    from model.batch import BatchSettings
-    from model.sweep import ChunkJob, parameter_sets, run_chunk
-    from model.sweep_spec import sweep_cost
+    from lbp_headache.analysis.sweep.runner import ChunkJob, parameter_sets, run_chunk
+    from lbp_headache.analysis.sweep.spec import sweep_cost
+    from lbp_headache.engine.batch import BatchSettings
 
     if scenario == "flares.yaml":
         (tmp_path / scenario).write_text(FLARES_AND_COURSES)

@@ -1,0 +1,1 @@
+"""Analyses that compute (and never draw): observation, metrics, sweeps, sensitivity."""

@@ -1,0 +1,1 @@
+"""Parameter sweeps: the specification, its design, chunks and the runner."""

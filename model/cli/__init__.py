@@ -1,0 +1,1 @@
+"""The ``lbp-headache`` command line: it parses, calls and prints."""

@@ -1,0 +1,1 @@
+"""The model itself: units, the parameter table, states and equations."""

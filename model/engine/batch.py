@@ -1,0 +1,196 @@
+"""Simulate one scenario for many parameter sets at once: :func:`simulate_batch`.
+
+The scenario fixes the schedule (profiles and treatment windows, hence the
+segment boundaries); each parameter set gets its own segment inputs (a
+treatment's target may depend on parameters such as a drug's efficacy), its
+own initial state and its own adaptive steps in the compiled integrator
+(:mod:`lbp_headache.engine.batch_kernel`). Sets never interact, so a set's result does not
+depend on which chunk, thread, process or lane computed it.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from lbp_headache.core.equations import steady_state
+from lbp_headache.core.parameters import NAMES
+from lbp_headache.core.states import N_SEGMENT_INPUTS, STATE_INDEX, STATE_NAMES, STATES, U_PT_TARGET
+from lbp_headache.engine.schedule import boundaries, profile_inputs, treatment_runs
+from lbp_headache.scenario.record import Scenario
+
+_LOWER = np.array([s.low for s in STATES])
+_UPPER = np.array([s.high for s in STATES])
+BLOCKS_PER_THREAD = 4  # lanes refill within a block; threads take blocks as they free up
+FEW_SETS = 16  # up to this many sets run in the narrow kernel (same results, fewer idle lanes)
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """Settings of the compiled batch integrator (recorded in every sweep's metadata).
+
+    ``rtol``/``atol`` bound each step's estimated local error (the pain
+    threshold's tolerance is :data:`lbp_headache.engine.batch_kernel.THRESHOLD_WEIGHT` times
+    smaller); ``max_step`` (days) bounds the daily values' interpolation error
+    on quiet stretches; ``first_step`` is the first step of the run. The
+    defaults keep the largest relative headache error below 1e-5 (measured in
+    tests/test_batch.py and benchmarks/).
+    """
+
+    rtol: float = 3e-6
+    atol: float = 1e-8
+    max_step: float = 8.0
+    first_step: float = 0.01
+    range_tolerance: float = 1e-6
+
+    def __post_init__(self):
+        if not (0 < self.rtol < 1 and self.atol > 0):
+            raise ValueError("need 0 < rtol < 1 and atol > 0")
+        if not (0 < self.first_step <= self.max_step):
+            raise ValueError("need 0 < first_step <= max_step")
+
+    def as_dict(self) -> dict:
+        from lbp_headache.engine.batch_kernel import LANES, THRESHOLD_WEIGHT
+
+        method = ("exponential Runge-Kutta (Hochbruck-Ostermann, stiff order 4), adaptive per set, "
+                  f"{LANES} SIMD lanes")
+        return {"method": method, **asdict(self), "threshold_tolerance_weight": THRESHOLD_WEIGHT}
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Daily states of every set: ``states[set, day, k]`` for the state ``names[k]``.
+
+    ``final[set, k]`` holds the states at the end of the run (which may fall
+    between two whole days).
+
+    ``status`` is 0 for a good set (else a code of
+    :data:`lbp_headache.engine.batch_kernel.STATUS_TEXT`); ``steps`` holds accepted and
+    rejected steps per set.
+    """
+
+    days: np.ndarray
+    names: tuple[str, ...]
+    states: np.ndarray
+    final: np.ndarray
+    status: np.ndarray
+    steps: np.ndarray
+    segment_starts: np.ndarray
+    segment_parameters: np.ndarray
+    segment_inputs: np.ndarray
+
+
+def day_grid(duration: float) -> np.ndarray:
+    """Whole days ``0, 1, ..., floor(duration)`` (as :func:`lbp_headache.engine.simulate` uses)."""
+    return np.arange(math.floor(duration + 1e-9) + 1, dtype=float)
+
+
+def segment_tables(scenario: Scenario, parameter_sets: np.ndarray):
+    """Segment boundaries, per-set inputs and per-set parameters of ``scenario``.
+
+    Returns ``(starts, ends, inputs, parameters)`` with ``inputs`` of shape
+    ``(n_sets, n_segments, n_inputs)`` and ``parameters`` of shape
+    ``(n_sets, n_segments, n_parameters)`` (a read-only broadcast view when no
+    treatment changes a parameter). The values are those of
+    :func:`lbp_headache.engine.schedule.build_segments` for each set; the treatments are
+    combined once per run of segments with the same active treatments
+    (:func:`lbp_headache.engine.schedule.treatment_runs`).
+    """
+    edges = boundaries(scenario)
+    starts = np.array(edges[:-1], dtype=float)
+    ends = np.array(edges[1:], dtype=float)
+    n_sets = parameter_sets.shape[0]
+    base = parameter_sets.T
+    changes = any(t.type == "parameter_change" for t in scenario.treatments)
+    if changes:
+        # Filled in order first: written run by run, fresh memory would be paged in out of
+        # order (one page per set and run), several times slower than the fill.
+        per_segment = np.empty((n_sets, starts.size, len(NAMES)))
+        per_segment[:] = parameter_sets[:, None, :]
+    else:
+        per_segment = np.broadcast_to(parameter_sets[:, None, :],
+                                      (n_sets, starts.size, len(NAMES)))
+    inputs = np.empty((n_sets, starts.size, N_SEGMENT_INPUTS))
+    inputs[:] = profile_inputs(scenario, starts)
+    for first, end, p, targets in treatment_runs(scenario.treatments, starts, base):
+        if changes:
+            per_segment[:, first:end, :] = p.T[:, None, :]
+        inputs[:, first:end, U_PT_TARGET:U_PT_TARGET + 4] = targets.T[:, None, :]
+    return starts, ends, inputs, per_segment
+
+
+def initial_states(scenario: Scenario, parameter_sets: np.ndarray) -> np.ndarray:
+    """Initial state of every set (healthy steady state plus the scenario's overrides)."""
+    y0 = np.ascontiguousarray(steady_state(parameter_sets.T).T)
+    for name, value in scenario.initial_state.items():
+        y0[:, STATE_INDEX[name]] = value
+    return y0
+
+
+def simulate_batch(scenario: Scenario, parameter_sets: np.ndarray, *,
+                   settings: BatchSettings = BatchSettings(), threads: int = 1,
+                   record: tuple[str, ...] | None = None) -> BatchResult:
+    """Simulate ``scenario`` for every row of ``parameter_sets`` (full parameter arrays).
+
+    Parameters
+    ----------
+    scenario
+        The scenario (its own parameter overrides are *not* applied here: the
+        rows are complete parameter arrays, see
+        :func:`lbp_headache.analysis.sweep.runner.parameter_sets`).
+    parameter_sets
+        ``(n_sets, n_parameters)`` in the order of :data:`lbp_headache.core.parameters.NAMES`.
+    settings
+        Integrator settings.
+    threads
+        Threads to share the sets among (the result does not depend on it).
+    record
+        States to keep on the daily grid (default: all of them).
+
+    Returns
+    -------
+    BatchResult
+        Daily states ``0 .. floor(duration)``, status and step counts.
+    """
+    from lbp_headache.engine import batch_kernel
+
+    parameter_sets = np.ascontiguousarray(parameter_sets, dtype=float)
+    if parameter_sets.ndim != 2 or parameter_sets.shape[1] != len(NAMES):
+        raise ValueError(f"parameter_sets must have shape (n_sets, {len(NAMES)})")
+    n_sets = parameter_sets.shape[0]
+    days = day_grid(scenario.duration)
+    starts, ends, inputs, per_segment = segment_tables(scenario, parameter_sets)
+    # One compiled specialization: C-contiguous and writable (a read-only broadcast view, as
+    # for a one-segment run, would make numba compile the kernel again, for 10-20 s).
+    per_segment = np.require(per_segment, requirements=("C", "W"))
+    y0 = initial_states(scenario, parameter_sets)
+    names = STATE_NAMES if record is None else tuple(record)
+    indices = np.array([STATE_INDEX[name] for name in names], dtype=np.int64)
+    # Whole days, plus the end of the run when it is not a whole day.
+    grid = days if days[-1] == scenario.duration else np.append(days, scenario.duration)
+    out = np.empty((n_sets, grid.size, indices.size))
+    status = np.zeros(n_sets, dtype=np.int64)
+    steps = np.zeros((n_sets, 2), dtype=np.int64)
+
+    kernel = batch_kernel.integrate_few if n_sets <= FEW_SETS else batch_kernel.integrate_block
+
+    def run(lo: int, hi: int) -> None:
+        kernel(y0[lo:hi], starts, ends, inputs[lo:hi], per_segment[lo:hi], grid, _LOWER, _UPPER,
+               settings.rtol, settings.atol, settings.max_step, settings.first_step,
+               settings.range_tolerance, batch_kernel.TOLERANCE_WEIGHTS, indices, out[lo:hi],
+               status[lo:hi], steps[lo:hi])
+
+    # One block per thread would leave a thread idle when its block ends early; more blocks
+    # leave more lanes idle at block ends (each block drains its lanes). A few per thread.
+    size = n_sets if threads <= 1 else max(1, -(-n_sets // (threads * BLOCKS_PER_THREAD)))
+    blocks = [(lo, min(lo + size, n_sets)) for lo in range(0, n_sets, size)]
+    if threads <= 1 or len(blocks) <= 1:
+        for lo, hi in blocks:
+            run(lo, hi)
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(lambda block: run(*block), blocks))
+    return BatchResult(days, names, out[:, :days.size], out[:, -1], status, steps, starts,
+                       per_segment, inputs)

@@ -1,0 +1,769 @@
+"""Compiled integrator for many parameter sets: adaptive exponential Runge-Kutta in SIMD lanes.
+
+The equations are not rewritten here: :func:`lbp_headache.core.equations.rhs_at` and its
+helpers are registered with numba and compiled as they are, so a sweep runs
+exactly the right-hand side that single runs hand to scipy (with
+:func:`lbp_headache.core.equations.power` compiled as the vectorizable
+:func:`lbp_headache.engine.fast_math.power`).
+
+Method (per parameter set, each with its own step sizes)
+    Every state's equation has the form ``dX/dt = -rate X + N(t, y)``
+    (:func:`lbp_headache.core.equations.loss_rates_into`). The five-stage exponential
+    Runge-Kutta method of Hochbruck & Ostermann (stiff order 4) treats
+    ``-rate X`` exactly, so cytokine clearance in minutes does not limit the
+    step. Per step: four stage evaluations, one at the new solution (which
+    starts the next step) and one at the middle of the step's continuous
+    extension (below), six in all.
+
+Treatment effects
+    The four treatment effects (the last four states) relax toward a target
+    that is constant in a segment, at a rate fixed for the segment, so their
+    ``N`` is constant and the method's stages reduce to the exact values
+    ``exp(-rate s) X + s phi1(-rate s) N``: the kernel computes those (and
+    only the coefficients they need) and estimates no error for them.
+
+Local error estimate
+    The new solution integrates ``N`` through its start value and the stages
+    ``N_5`` (middle) and ``N_4`` (end). Its error has two parts:
+
+    * *Stages*: ``b_4 (N(y_new) - N_4) + b_5 (N(y_mid) - N_5)``, the change
+      if the solution were rebuilt from ``N`` at the new solution and at the
+      continuous extension's midpoint ``y_mid`` instead of the stages. This
+      is the dominant part on smooth stretches (measured: within 1 % of the
+      true stage error on a slowly ramping disc input).
+    * *Quadrature*: the cubic and quartic terms of ``N`` that the
+      three-point interpolation leaves out, from divided differences over five
+      nodes (this step's start, middle and end, the previous step's start and
+      middle) integrated against the exponential. This catches fast
+      transients of one state driving another (IL-6 rising in hours drives
+      neuroinflammation). On the first step after a segment boundary (no
+      history) the quadratic term is used instead: conservative, on steps
+      that are small anyway.
+
+    A step is accepted when ``max_i |est_i| / (w_i (atol + rtol max(|y_i|,
+    |y_new_i|))) <= 1``; for the four headache components the ``max`` also
+    includes a tenth of the headache load (at least 0.1, the floor of the
+    accuracy measure), so a component that is a small part of the headache is
+    not resolved to a small part of itself. The weight ``w`` is 1 except for
+    the pain threshold (:data:`THRESHOLD_WEIGHT`): its errors accumulate over
+    months instead of relaxing away, and a relative error ``e`` in the
+    threshold moves the headache by up to ``n gamma e`` (``n gamma`` up to 12
+    over the parameter ranges). The next step is ``0.9 err^(-1/4)`` times the
+    last (between 0.2 and 5). (Keeping a step unless it could grow by a quarter
+    saved recomputing coefficients while they were computed lane by lane; now
+    that a pass recomputes every lane's, it only cost 6 % more steps.)
+
+Discontinuities
+    Steps end exactly on segment boundaries (profile breakpoints, treatment
+    starts and stops), where the inputs or their slopes jump. The first step
+    of a segment is :data:`RESTART_FRACTION` of the last full step before it
+    (``first_step`` at the start of the run).
+
+Daily values
+    The step's continuous extension: ``N`` interpolated through its start,
+    midpoint and end values, plus the cubic and quartic terms from the
+    previous step when there is one, and integrated exactly against the
+    state's exponential loss. It is exact for a relaxation toward a target
+    that is quadratic in time, however fast the relaxation; ``max_step``
+    bounds its error on long quiet stretches.
+
+Lanes (SIMD)
+    Sets are integrated side by side in :data:`LANES` lanes: every array holds
+    one value per lane (variable-major, ``w[row + i * LANES + k]``, all in one
+    array at offsets the compiler can see) and each stage is one loop over the
+    lanes, which the compiler vectorizes, the right-hand side included. Each
+    lane keeps its own time, step size, segment and history; a lane whose set
+    is finished takes the next set of the block. A set's arithmetic does not
+    depend on its lane, its neighbours or the number of lanes, so results are
+    identical bit for bit however the sets are grouped (tested).
+
+References
+    Hochbruck & Ostermann 2005, SIAM J Numer Anal 43:1069 (the scheme, stiff
+    order conditions); Hochbruck & Ostermann 2010, Acta Numerica 19:209
+    (exponential integrators); Cox & Matthews 2002, J Comput Phys 176:430.
+
+Compiled code is cached on disk under a folder named after a hash of this file,
+``equations.py`` and ``fast_math.py``, so editing them can never reuse stale
+machine code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from pathlib import Path
+
+import numba
+import numpy as np
+from lbp_headache.core import equations
+from lbp_headache.core.parameters import NAMES
+from lbp_headache.core.states import (
+    ERGO_EFFECT,
+    H_CERVICOGENIC,
+    H_SENSITIZATION,
+    H_TENSION,
+    N_SEGMENT_INPUTS,
+    N_STATES,
+    NEURO_EFFECT,
+    NSAID_EFFECT,
+    PT_EFFECT,
+    THRESHOLD,
+)
+from lbp_headache.engine import fast_math
+from numba.extending import register_jitable
+
+# Compiled helpers are inlined into the kernel (so its loops over lanes see straight-line
+# code) and may fuse a multiply and an add into one FMA instruction (one rounding instead of
+# two; the same in scalar and vector code).
+_INLINE = {"forceinline": True, "fastmath": {"contract"}}
+_JITABLE = (
+    "hill", "relax_rate", "effective_lumbar_pain", "posture_target", "neck_tension_target",
+    "sensitization_level", "threshold_target", "cytokine_targets", "neuroinflammation_target",
+    "headache_stimuli", "headache_targets", "segment_inputs_at", "rhs_at", "rhs_into",
+    "loss_rates_into", "_relax_loss",
+)
+for _name in _JITABLE:
+    register_jitable(**_INLINE)(getattr(equations, _name))
+
+rhs_at = equations.rhs_at
+loss_rates_into = equations.loss_rates_into
+
+# Status codes of one parameter set.
+OK, OUT_OF_RANGE, NOT_FINITE, TOO_MANY_STEPS = 0, 1, 2, 3
+STATUS_TEXT = {
+    OK: "ok",
+    OUT_OF_RANGE: "a state left its physical range",
+    NOT_FINITE: "a state became infinite or NaN",
+    TOO_MANY_STEPS: "the step limit was reached",
+}
+MAX_STEPS = 200_000
+LANES = 64          # lanes of the batch kernel (a multiple of every SIMD width)
+SMALL_LANES = 4     # lanes of the kernel for a handful of sets (single runs)
+THRESHOLD_WEIGHT = 0.001
+RESTART_FRACTION = 0.1
+# A headache component's error is measured against at least a tenth of the whole headache
+# load (itself at least 0.1, the floor of the accuracy measure): a component that is a
+# small part of the load need not be resolved to a small part of itself.
+HEADACHE_SCALE_FLOOR = 0.1
+HEADACHE_COMPONENT_FLOOR = 0.1
+N_PARAMETERS = len(NAMES)
+_EFFECT_STATES = (PT_EFFECT, ERGO_EFFECT, NSAID_EFFECT, NEURO_EFFECT)
+# The treatment effects come last: states below N_GENERAL go through the whole method.
+N_GENERAL = PT_EFFECT
+assert _EFFECT_STATES == tuple(range(N_GENERAL, N_STATES))
+_TAYLOR_LIMIT = 0.5
+# phi5(z) = sum_j z^j / (j + 5)!, to z^12 (|z| < 0.5: 0.5^13 / 18! < 1e-19), padded to 14.
+_PHI5_SERIES = tuple(1.0 / math.factorial(j + 5) for j in range(13)) + (0.0,)
+_F2 = 0.5
+_F3 = 1.0 / 6.0
+_F4 = 1.0 / 24.0
+_F5 = 1.0 / 120.0
+
+TOLERANCE_WEIGHTS = np.ones(N_STATES)
+TOLERANCE_WEIGHTS[THRESHOLD] = THRESHOLD_WEIGHT
+
+
+def cache_folder() -> Path:
+    """Folder of the compiled-code cache (keyed by the source of the compiled code)."""
+    digest = hashlib.sha256()
+    for path in (Path(__file__), Path(equations.__file__), Path(fast_math.__file__)):
+        digest.update(path.read_bytes())
+    digest.update(numba.__version__.encode())
+    root = os.environ.get("LBP_HEADACHE_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "lbp-headache")
+    return Path(root) / "numba" / digest.hexdigest()[:16]
+
+
+@register_jitable(**_INLINE)
+def phi_functions(z):
+    """``exp(z)`` and ``phi1..phi5(z)``, where ``phi_k(z) = sum_j z^j / (j + k)!``.
+
+    Near 0 (:func:`_phi_series`) from the Taylor series of ``phi5`` and the
+    stable backward recurrence ``phi_k = z phi_{k+1} + 1/k!``; elsewhere
+    (:func:`_phi_recurrence`) from ``exp(z)`` by ``phi_{k+1} = (phi_k - 1/k!) / z``.
+    With the vectorizable :func:`lbp_headache.engine.fast_math.exp`, for loops over lanes.
+    """
+    series = _phi_series(z)
+    recurrence = _phi_recurrence(z, fast_math.exp(z))
+    return series if abs(z) < _TAYLOR_LIMIT else recurrence
+
+
+@register_jitable(**_INLINE)
+def _phi_series(z):
+    phi5 = fast_math.estrin(z, _PHI5_SERIES)
+    phi4 = z * phi5 + _F4
+    phi3 = z * phi4 + _F3
+    phi2 = z * phi3 + _F2
+    phi1 = z * phi2 + 1.0
+    return z * phi1 + 1.0, phi1, phi2, phi3, phi4, phi5
+
+
+@register_jitable(**_INLINE)
+def _phi_recurrence(z, ez):
+    inverse = 1.0 / z
+    phi1 = (ez - 1.0) * inverse
+    phi2 = (phi1 - 1.0) * inverse
+    phi3 = (phi2 - _F2) * inverse
+    phi4 = (phi3 - _F3) * inverse
+    phi5 = (phi4 - _F4) * inverse
+    return ez, phi1, phi2, phi3, phi4, phi5
+
+
+@register_jitable(**_INLINE)
+def phi1_functions(z):
+    """``exp(z)`` and ``phi1(z) = (exp(z) - 1) / z``: its Taylor series near 0, as in
+    :func:`phi_functions`."""
+    series = _phi_series(z)
+    ez = fast_math.exp(z)
+    recurrence = (ez - 1.0) / z
+    return (series[0], series[1]) if abs(z) < _TAYLOR_LIMIT else (ez, recurrence)
+
+
+@register_jitable(**_INLINE)
+def double_phi_functions(ez, phi1, phi2, phi3, phi4, phi5):
+    """``exp(2z)`` and ``phi_k(2z)`` from the values at ``z``.
+
+    ``phi_k(2z) = 2^-k (e^z phi_k(z) + sum_{j=1..k} phi_j(z) / (k - j)!)``:
+    positive terms only for ``z <= 0``, so no cancellation.
+    """
+    return (ez * ez,
+            0.5 * (ez * phi1 + phi1),
+            0.25 * (ez * phi2 + phi1 + phi2),
+            0.125 * (ez * phi3 + _F2 * phi1 + phi2 + phi3),
+            0.0625 * (ez * phi4 + _F3 * phi1 + _F2 * phi2 + phi3 + phi4),
+            0.03125 * (ez * phi5 + _F4 * phi1 + _F3 * phi2 + _F2 * phi3 + phi4 + phi5))
+
+
+_previous_cache_dir = numba.config.CACHE_DIR
+numba.config.CACHE_DIR = str(cache_folder())
+try:
+    _jit = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+
+    @_jit
+    def phi_values(z):
+        """:func:`phi_functions` callable from Python (tests)."""
+        return phi_functions(z)
+
+    @_jit
+    def phi1_values(z):
+        """:func:`phi1_functions` callable from Python (tests)."""
+        return phi1_functions(z)
+
+    @register_jitable(**_INLINE)
+    def _coefficient_row(i):
+        """Row of state ``i``'s step coefficients: the headache components share one."""
+        return H_TENSION if H_CERVICOGENIC <= i <= H_SENSITIZATION else i
+
+    @register_jitable(**_INLINE)
+    def _in_range(y, low, high, tolerance, k, lanes):
+        for i in range(low.size):
+            value = y[i * lanes + k]
+            if not math.isfinite(value):
+                return NOT_FINITE
+            if value < low[i] - tolerance * max(1.0, abs(low[i])):
+                return OUT_OF_RANGE
+            if value > high[i] + tolerance * max(1.0, abs(high[i])):
+                return OUT_OF_RANGE
+        return OK
+
+    @register_jitable(**_INLINE)
+    def _store_coefficients(w, first, curvature, size, step, eh, q1, q2, q3, q4, q5,
+                            ef, p1, p2, p3, p4, p5):
+        """A lane's step coefficients from the phi functions at half (``q``) and full (``p``)
+        step: rows E_FULL .. W4 at ``first``, ``first + size``, ... and M3 at ``curvature``."""
+        step4 = step * step * step * step
+        c52 = 0.5 * q2 - p3 + 0.25 * p2 - 0.5 * q3
+        c54 = 0.25 * q2 - c52
+        w[first] = ef
+        w[first + size] = eh
+        w[first + 2 * size] = step * 0.5 * q1
+        w[first + 3 * size] = step * (0.5 * q1 - q2)
+        w[first + 4 * size] = step * q2
+        w[first + 5 * size] = step * (p1 - 2.0 * p2)
+        w[first + 6 * size] = step * p2
+        w[first + 7 * size] = step * (0.5 * q1 - 2.0 * c52 - c54)
+        w[first + 8 * size] = step * c52
+        w[first + 9 * size] = step * c54
+        w[first + 10 * size] = step * (p1 - 3.0 * p2 + 4.0 * p3)
+        w[first + 11 * size] = step * (4.0 * p3 - p2)
+        w[first + 12 * size] = step * (4.0 * p2 - 8.0 * p3)
+        # Weights of the cubic and quartic terms the quadrature leaves out.
+        w[first + 13 * size] = step4 * (6.0 * p4 - 3.0 * p3 + 0.5 * p2)
+        w[first + 14 * size] = step4 * step * (24.0 * p5 - 9.0 * p4 + p3)
+        # Weight of the curvature in the continuous extension at h/2.
+        w[curvature] = 0.25 * step * q3
+
+    @register_jitable(**_INLINE)
+    def _record_state(y, k, lanes, record, low, high, row):
+        for j in range(record.size):
+            i = record[j]
+            row[j] = min(max(y[i * lanes + k], low[i]), high[i])
+
+    @register_jitable(**_INLINE)
+    def _integrate_lanes(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
+                         rtol, atol, max_step, first_step, range_tolerance, weights, record,
+                         out, status, steps, lanes):
+        """Integrate every set of the block in ``lanes`` lanes (see the module docstring).
+
+        All per-lane numbers live in one array ``w`` at offsets that are
+        compile-time constants (``lanes`` is a literal here), which lets the
+        compiler prove that the loops over lanes touch disjoint memory and
+        vectorize them without run-time overlap checks.
+        """
+        n = N_STATES
+        n_sets = y0.shape[0]
+        n_parameters = N_PARAMETERS
+        n_inputs = N_SEGMENT_INPUTS
+        n_segments = seg_start.size
+        n_days = days.size
+        size = n * lanes
+        # Rows of one value per (state, lane), at c = state * lanes + lane ...
+        Y, Y_NEW, F0, F1 = 0 * size, 1 * size, 2 * size, 3 * size
+        N1, N2, N3, N4, N5 = 4 * size, 5 * size, 6 * size, 7 * size, 8 * size
+        STAGE, END, N1_PREVIOUS, N5_PREVIOUS = 9 * size, 10 * size, 11 * size, 12 * size
+        D3, RATES, E_FULL, E_HALF = 13 * size, 14 * size, 15 * size, 16 * size
+        A21, A31, A32, A41, A42 = 17 * size, 18 * size, 19 * size, 20 * size, 21 * size
+        A51, A52, A54, B1, B4, B5 = (22 * size, 23 * size, 24 * size, 25 * size, 26 * size,
+                                     27 * size)
+        W3, W4, D4, M3, N_MID = 28 * size, 29 * size, 30 * size, 31 * size, 32 * size
+        # ... then rows of one value per lane.
+        base = 33 * size
+        T, H, T_NEXT, T_HALF = base, base + lanes, base + 2 * lanes, base + 3 * lanes
+        T_END, H_PREVIOUS, H_CARRY = base + 4 * lanes, base + 5 * lanes, base + 6 * lanes
+        LAST_H, ERROR, HISTORY, ACCEPT = (base + 7 * lanes, base + 8 * lanes, base + 9 * lanes,
+                                          base + 10 * lanes)
+        R_LEFT, R_RIGHT, R012, R123 = (base + 11 * lanes, base + 12 * lanes, base + 13 * lanes,
+                                       base + 14 * lanes)
+        R234, R0123, R1234, R01234 = (base + 15 * lanes, base + 16 * lanes, base + 17 * lanes,
+                                      base + 18 * lanes)
+        SHIFT, RANGE, FLOOR = base + 19 * lanes, base + 20 * lanes, base + 21 * lanes
+        # ... then the parameters and segment inputs of each lane.
+        P = base + 22 * lanes
+        U = P + n_parameters * lanes
+        w = np.zeros(U + n_inputs * lanes)
+        y = w[Y:Y + size]
+        y_new = w[Y_NEW:Y_NEW + size]
+        p = w[P:P + n_parameters * lanes]
+        u = w[U:U + n_inputs * lanes]
+        for c in range(n_parameters * lanes):
+            p[c] = 1.0  # idle lanes compute with harmless numbers
+        lane_set = np.full(lanes, -1)
+        entering = np.zeros(lanes, dtype=np.bool_)
+        segment = np.zeros(lanes, dtype=np.int64)
+        next_day = np.zeros(lanes, dtype=np.int64)
+        accepted = np.zeros(lanes, dtype=np.int64)
+        rejected = np.zeros(lanes, dtype=np.int64)
+        inverse_weight = 1.0 / weights
+        # Physical ranges, widened by the tolerance for integration error.
+        lower_limit = low - range_tolerance * np.maximum(1.0, np.abs(low))
+        upper_limit = high + range_tolerance * np.maximum(1.0, np.abs(high))
+        next_set = 0
+        active = 0
+        for k in range(lanes):
+            w[H + k] = 1.0
+            w[LAST_H + k] = -1.0
+
+        while True:
+            # Empty lanes take the next sets; a set that fails at its initial state is done.
+            for k in range(lanes):
+                while lane_set[k] < 0 and next_set < n_sets:
+                    s = next_set
+                    next_set += 1
+                    for i in range(n):
+                        y[i * lanes + k] = y0[s, i]
+                    day = 0
+                    while day < n_days and days[day] <= seg_start[0]:
+                        _record_state(y, k, lanes, record, low, high, out[s, day])
+                        day += 1
+                    code = _in_range(y, low, high, range_tolerance, k, lanes)
+                    if code != OK:
+                        status[s] = code
+                        continue
+                    lane_set[k] = s
+                    active += 1
+                    next_day[k] = day
+                    segment[k] = 0
+                    accepted[k] = 0
+                    rejected[k] = 0
+                    w[H_CARRY + k] = first_step
+                    entering[k] = True
+            if active == 0:
+                break
+
+            # Lanes at the start of a segment: its inputs, parameters, loss rates and N(y).
+            for k in range(lanes):
+                if not entering[k]:
+                    continue
+                entering[k] = False
+                s = lane_set[k]
+                g = segment[k]
+                for j in range(n_parameters):
+                    p[j * lanes + k] = seg_parameters[s, g, j]
+                for j in range(n_inputs):
+                    u[j * lanes + k] = seg_inputs[s, g, j]
+                w[T + k] = seg_start[g]
+                w[T_END + k] = seg_end[g]
+                loss_rates_into(y, p, u, w[RATES:RATES + size], k, lanes)
+                rhs_at(w[T + k], w, Y + k, w, P + k, w, U + k, w, F0 + k, lanes)
+                for i in _EFFECT_STATES:
+                    # An inactive treatment's effect at 0 stays at 0 all segment (its target is
+                    # constant): left to the explicit part, where it stays exactly 0.
+                    c = i * lanes + k
+                    if w[F0 + c] == 0.0 and y[c] == 0.0:
+                        w[RATES + c] = 0.0
+                # A tenth of the last full step: rarely rejected, a few steps to regrow.
+                start = first_step if g == 0 else max(RESTART_FRACTION * w[H_CARRY + k], first_step)
+                w[H + k] = min(start, max_step)
+                w[H_PREVIOUS + k] = 0.0
+                w[LAST_H + k] = -1.0
+
+            # Step sizes: end exactly on the segment boundary; idle lanes take dummy steps.
+            n_changed = 0
+            for k in range(lanes):
+                t = w[T + k]
+                step = w[H + k]
+                t_end = w[T_END + k]
+                remaining = t_end - t
+                if lane_set[k] < 0:
+                    step = 1.0
+                    t_next = t + 1.0
+                elif step >= remaining * (1.0 - 1e-12) or \
+                        remaining - step < 1e-9 * max(1.0, t_end):
+                    step = remaining
+                    t_next = t_end
+                else:
+                    t_next = t + step
+                w[H + k] = step
+                w[T_NEXT + k] = t_next
+                w[T_HALF + k] = t + 0.5 * step
+                if step != w[LAST_H + k]:
+                    n_changed += 1
+                    w[LAST_H + k] = step
+
+            # Coefficients, one row per distinct loss rate, when any lane's step changed (all
+            # lanes are recomputed: one dense loop costs less than gathering the changed ones,
+            # and a lane's coefficients depend only on its own rate and step). phi functions
+            # of -rate h/2, then doubled. A row whose rates are all 0 (the threshold) has
+            # phi_k = 1/k!; rows that share a rate (the headache components) share them.
+            for i in range(N_GENERAL if n_changed > 0 else 0):
+                if _coefficient_row(i) != i:
+                    continue
+                c = i * lanes
+                explicit = True
+                for k in range(lanes):
+                    explicit &= w[RATES + c + k] == 0.0
+                if explicit:
+                    for k in range(lanes):
+                        _store_coefficients(w, E_FULL + c + k, M3 + c + k, size, w[H + k],
+                                            1.0, 1.0, _F2, _F3, _F4, _F5,
+                                            1.0, 1.0, _F2, _F3, _F4, _F5)
+                else:
+                    for k in range(lanes):
+                        step = w[H + k]
+                        eh, q1, q2, q3, q4, q5 = phi_functions(-0.5 * w[RATES + c + k] * step)
+                        ef, p1, p2, p3, p4, p5 = double_phi_functions(eh, q1, q2, q3, q4, q5)
+                        _store_coefficients(w, E_FULL + c + k, M3 + c + k, size, step,
+                                            eh, q1, q2, q3, q4, q5, ef, p1, p2, p3, p4, p5)
+            # A treatment effect (module docstring) needs only exp(-rate h/2), exp(-rate h),
+            # h/2 phi1(-rate h/2) (in A21) and h phi1(-rate h) (in B1).
+            for i in range(N_GENERAL, n if n_changed > 0 else 0):
+                c = i * lanes
+                for k in range(lanes):
+                    step = w[H + k]
+                    eh, q1 = phi1_functions(-0.5 * w[RATES + c + k] * step)
+                    w[E_HALF + c + k] = eh
+                    w[E_FULL + c + k] = eh * eh
+                    w[A21 + c + k] = 0.5 * step * q1
+                    w[B1 + c + k] = step * (0.5 * (eh * q1 + q1))
+
+            # The stages. A treatment effect relaxes toward a target that is constant in the
+            # segment, so its N is constant: its value at the middle and at the end of the
+            # step is exact from N at the start, and the method's stages reduce to it.
+            for i in range(n):
+                row = _coefficient_row(i) * lanes
+                for k in range(lanes):
+                    c = i * lanes + k
+                    r = row + k
+                    w[N1 + c] = w[F0 + c] + w[RATES + c] * w[Y + c]
+                    w[STAGE + c] = w[E_HALF + r] * w[Y + c] + w[A21 + r] * w[N1 + c]
+            for k in range(lanes):
+                rhs_at(w[T_HALF + k], w, STAGE + k, w, P + k, w, U + k, w, N2 + k, lanes)
+            for i in range(N_GENERAL):
+                row = _coefficient_row(i) * lanes
+                for k in range(lanes):
+                    c = i * lanes + k
+                    r = row + k
+                    w[N2 + c] += w[RATES + c] * w[STAGE + c]
+                    w[STAGE + c] = (w[E_HALF + r] * w[Y + c] + w[A31 + r] * w[N1 + c]
+                                    + w[A32 + r] * w[N2 + c])
+            for k in range(lanes):
+                rhs_at(w[T_HALF + k], w, STAGE + k, w, P + k, w, U + k, w, N3 + k, lanes)
+            for i in range(N_GENERAL):
+                row = _coefficient_row(i) * lanes
+                for k in range(lanes):
+                    c = i * lanes + k
+                    r = row + k
+                    w[N3 + c] += w[RATES + c] * w[STAGE + c]
+                    w[STAGE + c] = (w[E_FULL + r] * w[Y + c] + w[A41 + r] * w[N1 + c]
+                                    + w[A42 + r] * (w[N2 + c] + w[N3 + c]))
+            for i in range(N_GENERAL, n):
+                for k in range(lanes):
+                    c = i * lanes + k
+                    w[STAGE + c] = w[E_FULL + c] * w[Y + c] + w[B1 + c] * w[N1 + c]
+            for k in range(lanes):
+                rhs_at(w[T_NEXT + k], w, STAGE + k, w, P + k, w, U + k, w, N4 + k, lanes)
+            for i in range(N_GENERAL):
+                row = _coefficient_row(i) * lanes
+                for k in range(lanes):
+                    c = i * lanes + k
+                    r = row + k
+                    w[N4 + c] += w[RATES + c] * w[STAGE + c]
+                    w[STAGE + c] = (w[E_HALF + r] * w[Y + c] + w[A51 + r] * w[N1 + c]
+                                    + w[A52 + r] * (w[N2 + c] + w[N3 + c])
+                                    + w[A54 + r] * w[N4 + c])
+            for i in range(N_GENERAL, n):
+                for k in range(lanes):
+                    c = i * lanes + k
+                    w[Y_NEW + c] = w[STAGE + c]  # the end value, kept while STAGE is reused
+                    w[STAGE + c] = w[E_HALF + c] * w[Y + c] + w[A21 + c] * w[N1 + c]
+            for k in range(lanes):
+                rhs_at(w[T_HALF + k], w, STAGE + k, w, P + k, w, U + k, w, N5 + k, lanes)
+            for i in range(N_GENERAL):
+                row = _coefficient_row(i) * lanes
+                for k in range(lanes):
+                    c = i * lanes + k
+                    r = row + k
+                    w[N5 + c] += w[RATES + c] * w[STAGE + c]
+                    w[Y_NEW + c] = (w[E_FULL + r] * w[Y + c] + w[B1 + r] * w[N1 + c]
+                                    + w[B4 + r] * w[N4 + c] + w[B5 + r] * w[N5 + c])
+            for k in range(lanes):
+                rhs_at(w[T_NEXT + k], w, Y_NEW + k, w, P + k, w, U + k, w, F1 + k, lanes)
+            # The continuous extension at the middle of the step (from N at the start, the
+            # middle stage and the new solution) and N there: a better midpoint value than
+            # the stage, for the error estimate, the daily values and the next step.
+            for i in range(N_GENERAL):
+                row = _coefficient_row(i) * lanes
+                for k in range(lanes):
+                    c = i * lanes + k
+                    r = row + k
+                    start = w[N1 + c]
+                    middle = w[N5 + c]
+                    finish = w[F1 + c] + w[RATES + c] * w[Y_NEW + c]
+                    w[END + c] = finish
+                    w[STAGE + c] = (w[E_HALF + r] * w[Y + c] + w[A21 + r] * start
+                                    + 0.25 * w[A32 + r] * (-3.0 * start + 4.0 * middle - finish)
+                                    + w[M3 + r] * (2.0 * start - 4.0 * middle + 2.0 * finish))
+            for i in range(N_GENERAL, n):
+                # N constant: the daily values' interpolation of N reduces to it (D3 = D4 = 0).
+                for k in range(lanes):
+                    c = i * lanes + k
+                    w[N5 + c] = w[N1 + c]
+                    w[END + c] = w[N1 + c]
+            for k in range(lanes):
+                rhs_at(w[T_HALF + k], w, STAGE + k, w, P + k, w, U + k, w, N_MID + k, lanes)
+
+            # Local error estimates (module docstring): divided differences of N over the
+            # previous step's start and middle and this step's start, middle and end.
+            for k in range(lanes):
+                step = w[H + k]
+                history = w[H_PREVIOUS + k] > 0.0
+                left = w[H_PREVIOUS + k] if history else step
+                w[HISTORY + k] = 1.0 if history else 0.0
+                w[ERROR + k] = 0.0
+                w[R_LEFT + k] = 2.0 / left
+                w[R_RIGHT + k] = 2.0 / step
+                w[R012 + k] = 1.0 / left
+                w[R123 + k] = 2.0 / (step + left)
+                w[R234 + k] = 1.0 / step
+                w[R0123 + k] = 1.0 / (0.5 * step + left)
+                w[R1234 + k] = 1.0 / (step + 0.5 * left)
+                w[R01234 + k] = 1.0 / (step + left)
+                w[SHIFT + k] = 0.5 * left
+                # The headache load this step, floored like the accuracy measure (0.1).
+                load = 0.0
+                for i in range(H_TENSION, H_SENSITIZATION + 1):
+                    load += max(abs(w[Y + i * lanes + k]), abs(w[Y_NEW + i * lanes + k]))
+                w[FLOOR + k] = max(load, HEADACHE_SCALE_FLOOR)
+                w[RANGE + k] = 0.0
+            for i in range(N_GENERAL):  # a treatment effect's N is constant: no error
+                weight = inverse_weight[i]
+                share = HEADACHE_COMPONENT_FLOOR if H_TENSION <= i <= H_SENSITIZATION else 0.0
+                row = _coefficient_row(i) * lanes
+                for k in range(lanes):
+                    c = i * lanes + k
+                    r = row + k
+                    n1 = w[N1 + c]
+                    middle = w[N_MID + c] + w[RATES + c] * w[STAGE + c]
+                    finish = w[END + c]
+                    # The solution used the stages N4 and N5 at the end and the middle; with
+                    # N at the new solution and at the continuous midpoint it would change by
+                    # about this much.
+                    stages = (w[B4 + r] * (finish - w[N4 + c])
+                              + w[B5 + r] * (middle - w[N5 + c]))
+                    w[N5 + c] = middle  # from here on the step's midpoint value
+                    n5 = middle
+                    d01 = (w[N5_PREVIOUS + c] - w[N1_PREVIOUS + c]) * w[R_LEFT + k]
+                    d12 = (n1 - w[N5_PREVIOUS + c]) * w[R_LEFT + k]
+                    d23 = (n5 - n1) * w[R_RIGHT + k]
+                    d34 = (finish - n5) * w[R_RIGHT + k]
+                    d012 = (d12 - d01) * w[R012 + k]
+                    d123 = (d23 - d12) * w[R123 + k]
+                    d234 = (d34 - d23) * w[R234 + k]
+                    d0123 = (d123 - d012) * w[R0123 + k]
+                    d1234 = (d234 - d123) * w[R1234 + k]
+                    d01234 = (d1234 - d0123) * w[R01234 + k]
+                    quadrature = abs(w[W3 + r] * d1234
+                                     + (w[W4 + r] + w[SHIFT + k] * w[W3 + r]) * d01234)
+                    curvature = abs(w[B5 + r] * (n5 - 0.5 * (n1 + finish)))
+                    history = w[HISTORY + k] != 0.0
+                    estimate = abs(stages) + (quadrature if history else curvature)
+                    w[D3 + c] = d1234 if history else 0.0
+                    w[D4 + c] = d01234 if history else 0.0
+                    value = w[Y_NEW + c]
+                    scale = atol + rtol * max(abs(w[Y + c]), abs(value),
+                                              share * w[FLOOR + k])
+                    w[ERROR + k] = max(w[ERROR + k], estimate * weight / scale)
+
+            # How far each lane's new solution lies outside the widened physical ranges, summed
+            # over states (0 inside; NaN stays NaN): only lanes not at 0 are examined below.
+            for i in range(n):
+                lowest = lower_limit[i]
+                highest = upper_limit[i]
+                for k in range(lanes):
+                    value = w[Y_NEW + i * lanes + k]
+                    w[RANGE + k] += max(max(lowest - value, value - highest), 0.0)
+
+            # Accept or reject, lane by lane.
+            for k in range(lanes):
+                w[ACCEPT + k] = 0.0
+                s = lane_set[k]
+                if s < 0:
+                    continue
+                err = w[ERROR + k] if math.isfinite(w[ERROR + k]) else 1e10
+                if accepted[k] + rejected[k] >= MAX_STEPS:
+                    status[s] = TOO_MANY_STEPS
+                elif err > 1.0:
+                    rejected[k] += 1
+                    w[H + k] *= max(0.2, 0.9 / math.sqrt(math.sqrt(err)))
+                    continue
+                else:
+                    code = OK if w[RANGE + k] == 0.0 else _in_range(
+                        y_new, low, high, range_tolerance, k, lanes)
+                    if code == OK:
+                        w[ACCEPT + k] = 1.0
+                        accepted[k] += 1
+                        # Days in (t, t_next]: the step's end is recorded as it is, days
+                        # inside the step from the continuous extension.
+                        day = next_day[k]
+                        step = w[H + k]
+                        while day < n_days and days[day] <= w[T_NEXT + k]:
+                            if days[day] == w[T_NEXT + k]:
+                                _record_state(y_new, k, lanes, record, low, high, out[s, day])
+                                day += 1
+                                continue
+                            span = days[day] - w[T + k]
+                            ratio = span / step
+                            last_row = -1
+                            ez, g1, g2, g3, cubic, quartic = 1.0, 0.0, 0.0, 0.0, 0.0, 0.0
+                            for j in range(record.size):
+                                i = record[j]
+                                c = i * lanes + k
+                                if _coefficient_row(i) != last_row:
+                                    # Weights of the continuous extension at this day, shared
+                                    # by the states of one loss rate.
+                                    z = -w[RATES + c] * span
+                                    if z == 0.0:  # the threshold, an inactive treatment
+                                        ez, phi1, phi2, phi3, phi4, phi5 = (1.0, 1.0, _F2, _F3,
+                                                                            _F4, _F5)
+                                    elif abs(z) < _TAYLOR_LIMIT:
+                                        ez, phi1, phi2, phi3, phi4, phi5 = _phi_series(z)
+                                    else:  # scalar code: the C library's exp is faster here
+                                        ez, phi1, phi2, phi3, phi4, phi5 = _phi_recurrence(
+                                            z, math.exp(z))
+                                    g1 = span * phi1
+                                    g2 = span * ratio * phi2
+                                    g3 = 2.0 * span * ratio * ratio * phi3
+                                    cubic = span * span * (6.0 * span * span * phi4
+                                                           - 3.0 * step * span * phi3
+                                                           + 0.5 * step * step * phi2)
+                                    quartic = span * span * span * (24.0 * span * span * phi5
+                                                                    - 9.0 * step * span * phi4
+                                                                    + step * step * phi3)
+                                    quartic += w[SHIFT + k] * cubic
+                                    last_row = _coefficient_row(i)
+                                start = w[N1 + c]
+                                middle = w[N5 + c]
+                                finish = w[END + c]
+                                value = (ez * w[Y + c] + g1 * start
+                                         + g2 * (-3.0 * start + 4.0 * middle - finish)
+                                         + g3 * (2.0 * start - 4.0 * middle + 2.0 * finish)
+                                         + w[D3 + c] * cubic + w[D4 + c] * quartic)
+                                out[s, day, j] = min(max(value, low[i]), high[i])
+                            day += 1
+                        next_day[k] = day
+                        factor = 5.0 if err == 0.0 else min(
+                            5.0, max(0.2, 0.9 / math.sqrt(math.sqrt(err))))
+                        if w[T_NEXT + k] < w[T_END + k]:
+                            w[H_CARRY + k] = w[H + k]
+                        w[H_PREVIOUS + k] = w[H + k]
+                        w[T + k] = w[T_NEXT + k]
+                        w[H + k] = min(w[H + k] * factor, max_step)
+                        continue
+                    status[s] = code
+                # The set failed: its lane is free.
+                steps[s, 0] = accepted[k]
+                steps[s, 1] = rejected[k]
+                lane_set[k] = -1
+                active -= 1
+
+            for i in range(n):
+                for k in range(lanes):
+                    c = i * lanes + k
+                    if w[ACCEPT + k] != 0.0:
+                        w[Y + c] = w[Y_NEW + c]
+                        w[F0 + c] = w[F1 + c]
+                        w[N1_PREVIOUS + c] = w[N1 + c]
+                        w[N5_PREVIOUS + c] = w[N5 + c]
+
+            # Lanes at a segment end: the next segment, or the set is done.
+            for k in range(lanes):
+                if w[ACCEPT + k] == 0.0 or w[T + k] < w[T_END + k]:
+                    continue
+                for i in range(n):
+                    c = i * lanes + k
+                    y[c] = min(max(y[c], low[i]), high[i])
+                if segment[k] + 1 < n_segments:
+                    segment[k] += 1
+                    entering[k] = True
+                    continue
+                s = lane_set[k]
+                status[s] = OK
+                steps[s, 0] = accepted[k]
+                steps[s, 1] = rejected[k]
+                lane_set[k] = -1
+                active -= 1
+
+    @_jit
+    def integrate_block(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
+                        rtol, atol, max_step, first_step, range_tolerance, weights, record,
+                        out, status, steps):
+        """Integrate every row of ``y0`` in :data:`LANES` SIMD lanes.
+
+        ``out[set, day, j]`` receives state ``record[j]``; ``status[set]`` a
+        code of :data:`STATUS_TEXT`; ``steps[set]`` accepted and rejected steps.
+        """
+        _integrate_lanes(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
+                         rtol, atol, max_step, first_step, range_tolerance, weights, record,
+                         out, status, steps, LANES)
+
+    @_jit
+    def integrate_few(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
+                      rtol, atol, max_step, first_step, range_tolerance, weights, record,
+                      out, status, steps):
+        """:func:`integrate_block` in :data:`SMALL_LANES` lanes: for a few sets, same results."""
+        _integrate_lanes(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
+                         rtol, atol, max_step, first_step, range_tolerance, weights, record,
+                         out, status, steps, SMALL_LANES)
+finally:
+    numba.config.CACHE_DIR = _previous_cache_dir

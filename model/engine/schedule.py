@@ -1,0 +1,152 @@
+"""Split a scenario into integration segments between discontinuities.
+
+Within a segment every input is linear in time, every treatment target and
+every parameter is constant, so the right-hand side is smooth there and the
+solver never steps across a jump. Segment boundaries are the profile
+breakpoints, treatment starts and stops, and the end of the simulation.
+
+Treatments are swept once over their sorted starts and stops
+(:func:`active_runs`), so the work grows as ``(S + T) log(S + T)`` for ``S``
+segments and ``T`` treatments, plus the work of combining the treatments
+active on each stretch; :func:`build_segments` and
+:func:`lbp_headache.engine.batch.segment_tables` both use it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from lbp_headache.core.parameters import parameter_vector
+from lbp_headache.core.states import N_SEGMENT_INPUTS, U_DISC, U_ERGO, U_LUMBAR, U_PT_TARGET, U_T0
+from lbp_headache.scenario.record import Scenario, change_times
+from lbp_headache.scenario.treatments import Treatment, active_parameters, active_targets
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One integration segment ``[start, end]`` with constant inputs ``u`` and parameters ``p``."""
+
+    start: float
+    end: float
+    inputs: np.ndarray
+    parameters: np.ndarray
+
+
+def boundaries(scenario: Scenario) -> list[float]:
+    """Sorted segment boundaries in ``[0, duration]`` (both ends included).
+
+    The times where an input or a treatment may change
+    (:func:`lbp_headache.scenario.record.change_times`, which the file reader also checks).
+    """
+    return change_times(scenario)
+
+
+def active_runs(treatments: Sequence[Treatment],
+                starts: Sequence[float]) -> Iterator[tuple[int, int, tuple[Treatment, ...]]]:
+    """The treatments active on each segment, as runs of segments sharing them.
+
+    Treatment ``t`` is active on the segment starting at ``s`` when
+    ``t.start <= s < t.stop`` (:meth:`Treatment.active`). One sweep over the
+    treatments' first and last segments keeps the active set, so each
+    segment costs only the changes at its start.
+
+    Parameters
+    ----------
+    treatments
+        The treatments, in the order the scenario lists them.
+    starts
+        Segment starts, strictly increasing.
+
+    Returns
+    -------
+    iterator of (int, int, tuple of Treatment)
+        ``(first, end, active)``: segments ``first .. end - 1`` have exactly
+        the treatments ``active`` active, in the order of ``treatments``.
+        The runs tile ``0 .. len(starts)`` and consecutive runs differ.
+    """
+    edges = np.asarray(starts, dtype=float)
+    opens = np.searchsorted(edges, [t.start for t in treatments], side="left")
+    closes = np.searchsorted(edges, [t.stop for t in treatments], side="left")
+    entering: dict[int, list[int]] = {}
+    leaving: dict[int, list[int]] = {}
+    for i, (first, end) in enumerate(zip(opens.tolist(), closes.tolist())):
+        if first < end:  # active on at least one segment
+            entering.setdefault(first, []).append(i)
+            leaving.setdefault(end, []).append(i)
+    changes = sorted(entering.keys() | leaving.keys() | {0, edges.size})
+    active: list[int] = []  # indices into treatments, ascending
+    for first, end in zip(changes, changes[1:]):
+        for i in leaving.get(first, ()):
+            del active[bisect.bisect_left(active, i)]
+        for i in entering.get(first, ()):
+            bisect.insort(active, i)
+        yield first, end, tuple(treatments[i] for i in active)
+
+
+def profile_inputs(scenario: Scenario, starts: Sequence[float]) -> np.ndarray:
+    """Segment inputs of the profiles, shape ``(len(starts), n_inputs)``.
+
+    Each row holds the segment start and the value and slope of the three
+    profiles there; the treatment targets are left at 0.
+    """
+    table = np.zeros((len(starts), N_SEGMENT_INPUTS))
+    for k, start in enumerate(starts):
+        table[k, U_T0] = start
+        table[k, U_LUMBAR:U_LUMBAR + 2] = scenario.lumbar_pain.linear_at(start)
+        table[k, U_DISC:U_DISC + 2] = scenario.disc_degeneration.linear_at(start)
+        table[k, U_ERGO:U_ERGO + 2] = scenario.ergonomic_load.linear_at(start)
+    return table
+
+
+def treatment_runs(treatments: Sequence[Treatment], starts: Sequence[float],
+                   base: np.ndarray) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+    """Parameters and effect targets on runs of segments (see :func:`active_runs`).
+
+    Parameters
+    ----------
+    treatments
+        The treatments, in the order the scenario lists them.
+    starts
+        Segment starts, strictly increasing.
+    base
+        Parameter array before treatments, or ``(n_parameters, n_sets)``.
+
+    Returns
+    -------
+    iterator of (int, int, numpy.ndarray, numpy.ndarray)
+        ``(first, end, parameters, targets)`` for segments ``first .. end - 1``:
+        the parameters with the active ``parameter_change`` treatments applied
+        (a new array shaped like ``base``) and the four targets (shape ``(4,)``
+        or ``(4, n_sets)``), as :func:`lbp_headache.scenario.treatments.parameters_at` and
+        :func:`lbp_headache.scenario.treatments.combined_targets` give them.
+    """
+    for first, end, active in active_runs(treatments, starts):
+        p = active_parameters(active, base)
+        yield first, end, p, active_targets(active, p)
+
+
+def build_segments(scenario: Scenario, base_parameters: np.ndarray | None = None) -> list[Segment]:
+    """Integration segments of ``scenario``.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    base_parameters
+        Parameter array before treatments; defaults to the table values with
+        the scenario's overrides.
+    """
+    base = parameter_vector(scenario.parameters) if base_parameters is None else base_parameters
+    edges = boundaries(scenario)
+    starts = edges[:-1]
+    table = profile_inputs(scenario, starts)
+    segments = []
+    for first, end, p, targets in treatment_runs(scenario.treatments, starts, base):
+        for k in range(first, end):
+            u = table[k].copy()
+            u[U_PT_TARGET:U_PT_TARGET + 4] = targets
+            segments.append(Segment(edges[k], edges[k + 1], u, p.copy()))
+    return segments

@@ -1,0 +1,1 @@
+"""Reading and writing files safely: strict YAML, bounded inputs, output folders."""

@@ -1,0 +1,1 @@
+"""Reports: run folders, tables, figures, SBML export and generated docs."""

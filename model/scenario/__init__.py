@@ -1,0 +1,1 @@
+"""Scenarios as data: profiles, treatments, the Scenario record and its reader."""
