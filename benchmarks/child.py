@@ -59,8 +59,8 @@ def first_call() -> dict:
 
 def sweep(n_sets: int, workers: int) -> dict:
     """Run the benchmark sweep of ``n_sets`` sets; wall time, peak RSS and output sizes."""
+    from lbp_headache.analysis.sweep.reader import load_sweep
     from lbp_headache.analysis.sweep.runner import run_sweep
-    from lbp_headache.analysis.sweep.spec import load_sweep
     from lbp_headache.engine.batch import simulate_batch
     from lbp_headache.scenario.reader import load_scenario
 

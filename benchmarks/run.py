@@ -433,14 +433,10 @@ def measure_sweep(scenario, rows: np.ndarray, counts: Counts) -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
     from lbp_headache.analysis.metrics import NEEDED_STATES
-    from lbp_headache.analysis.sweep.runner import (
-        _chunk_ranges,
-        _make_job,
-        parameter_sets,
-        run_chunk,
-        run_sweep,
-    )
-    from lbp_headache.analysis.sweep.spec import design_matrix, load_sweep
+    from lbp_headache.analysis.sweep.chunks import chunk_ranges
+    from lbp_headache.analysis.sweep.design import design_matrix
+    from lbp_headache.analysis.sweep.reader import load_sweep
+    from lbp_headache.analysis.sweep.runner import _make_job, parameter_sets, run_chunk, run_sweep
     from lbp_headache.engine.batch import BatchSettings
 
     n_sets = counts.sweep_sets
@@ -449,8 +445,10 @@ def measure_sweep(scenario, rows: np.ndarray, counts: Counts) -> dict:
     with tempfile.TemporaryDirectory(prefix="lbp-bench-sweep-") as folder:
         spec = load_sweep(benchlib.write_sweep_spec(Path(folder), n_sets))
         design = design_matrix(spec)
+        labels = [label for label, _ in spec.scenarios]
         jobs = [_make_job(spec, design, BatchSettings(), label, index, lo, hi)
-                for label, index, lo, hi, _ in _chunk_ranges(spec, design)]
+                for label, index, lo, hi in chunk_ranges(labels, design.shape[0],
+                                                         spec.chunk_size)]
         for r in range(counts.sweep_rounds):
             log(f"{n_sets}-set sweep round {r + 1}/{counts.sweep_rounds}")
             result, wall, cpu = engine_run(scenario, rows[:n_sets], threads=SWEEP_WORKERS)
@@ -459,8 +457,7 @@ def measure_sweep(scenario, rows: np.ndarray, counts: Counts) -> dict:
             batch_failed = int((result.status != 0).sum())
             del result
             before, cpu = time.perf_counter(), time.process_time()
-            outcome = run_sweep(spec, Path(folder) / f"out{r}", workers=SWEEP_WORKERS,
-                                figures=False)
+            outcome = run_sweep(spec, Path(folder) / f"out{r}", workers=SWEEP_WORKERS)
             walls["sweep"].append(time.perf_counter() - before)
             cores["sweep"].append((time.process_time() - cpu) / walls["sweep"][-1])
             before, cpu = time.perf_counter(), time.process_time()

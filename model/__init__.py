@@ -40,7 +40,7 @@ from lbp_headache.scenario.treatments import TREATMENT_TYPES, Treatment
 _LAZY = {
     "simulate_batch": "lbp_headache.engine.batch",
     "BatchSettings": "lbp_headache.engine.batch",
-    "load_sweep": "lbp_headache.analysis.sweep.spec",
+    "load_sweep": "lbp_headache.analysis.sweep.reader",
     "run_sweep": "lbp_headache.analysis.sweep.runner",
     "run_sensitivity": "lbp_headache.analysis.sensitivity.runner",
 }

@@ -24,7 +24,7 @@ so new cases are one line each. The same seed gives the same mutants.
 Each mutant runs in a forked child of the parent process (which has imported
 the model and warmed up its caches once): the child copies the scenarios tree
 into a temporary folder, overwrites the mutated file, changes into that folder
-and calls :func:`lbp_headache.cli.commands.main` with its output redirected to files, under an
+and calls :func:`lbp_headache.cli.main.main` with its output redirected to files, under an
 address-space limit; the parent kills it after the time limit.
 
 Command line (the big run)::
@@ -490,7 +490,7 @@ class Mutant:
     out_exists: bool = False
 
     def argv(self, out: str) -> list[str]:
-        """Arguments for :func:`lbp_headache.cli.commands.main`."""
+        """Arguments for :func:`lbp_headache.cli.main.main`."""
         if self.command == "sweep":
             return ["sweep", self.target, "--out", out]
         return ["run", self.target, "--out", out, *([] if self.figures else ["--no-figures"])]
@@ -1281,7 +1281,7 @@ def build_tree(mutant: Mutant, snapshot: Path, tree: Path) -> None:
 
 
 def _sweep_sets(target: str) -> int | None:
-    from lbp_headache.analysis.sweep.spec import load_sweep
+    from lbp_headache.analysis.sweep.reader import load_sweep
 
     try:
         spec = load_sweep(target)
@@ -1325,7 +1325,7 @@ def _child(mutant: Mutant, snapshot: Path, workdir: Path, time_limit: float,
                 (workdir / "too_large").write_text(str(sets))
                 code = 0
                 return
-        from lbp_headache.cli.commands import main
+        from lbp_headache.cli.main import main
 
         result = main(mutant.argv(str(out)))
         if isinstance(result, int) and not isinstance(result, bool) and 0 <= result < 256:
@@ -1804,7 +1804,7 @@ def warm_up(scratch: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from lbp_headache.cli.commands import main
+    from lbp_headache.cli.main import main
 
     folder = Path(scratch) / "warm-up"
     folder.mkdir(parents=True, exist_ok=True)

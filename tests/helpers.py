@@ -12,12 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from lbp_headache.core.parameters import parameter_vector
-from lbp_headache.core.states import (
-    N_SEGMENT_INPUTS,
-    U_DISC,
-    U_ERGO,
-    U_LUMBAR,
-)
+from lbp_headache.core.states import N_SEGMENT_INPUTS, U_DISC, U_ERGO, U_LUMBAR
 from lbp_headache.engine.result import COLUMNS, Result
 from lbp_headache.engine.solver import SolverSettings
 from lbp_headache.scenario import profiles

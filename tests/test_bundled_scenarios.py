@@ -12,7 +12,7 @@ from lbp_headache.scenario.reader import expand_paths, load_scenario
 from numpy.testing import assert_allclose
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-MONTH = 365.25 / 12  # pint's month, in days
+MONTH = 365.25 / 12  # a calendar month (pint's month), in days: independent of the package
 FILES = expand_paths([SCENARIOS])
 
 EXPECTED_NAMES = {

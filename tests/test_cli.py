@@ -8,10 +8,12 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from helpers import listing
 from lbp_headache import __version__
-from lbp_headache.cli.commands import main
+from lbp_headache.cli import commands
+from lbp_headache.cli.main import main
 from lbp_headache.core.parameters import PARAMETERS
 from lbp_headache.engine.result import COLUMNS
 
@@ -59,8 +61,8 @@ def test_summary_json_contents(tmp_path, files, capsys):
     out = tmp_path / "results"
     assert run(capsys, "run", files["back"], "--out", out)[0] == 0
     doc = json.loads((out / "back" / "summary.json").read_text())
-    assert list(doc) == ["scenario", "metrics", "monthly", "units", "parameters", "provenance",
-                         "disclaimer", "red_flags"]
+    assert list(doc) == ["scenario", "metrics", "monthly", "units", "columns", "parameters",
+                         "provenance", "disclaimer", "red_flags"]
     assert doc["scenario"]["name"] == "back_pain"
     assert doc["scenario"]["description"] == "short test"
     assert doc["scenario"]["file"] and len(doc["scenario"]["sha256"]) == 64
@@ -68,12 +70,19 @@ def test_summary_json_contents(tmp_path, files, capsys):
     for window in doc["monthly"]:
         assert sum(window["pathway_share"].values()) == pytest.approx(1.0, abs=1e-12)
     assert list(doc["units"]) == ["day", *COLUMNS]
+    assert list(doc["columns"]) == ["day", *COLUMNS]
+    assert all(info["description"] and "unit" in info for info in doc["columns"].values())
     assert set(doc["parameters"]) == {p.name for p in PARAMETERS}
     prov = doc["provenance"]
     assert prov["package"] == "lbp-headache" and prov["version"] == __version__
-    assert prov["scenario_sha256"] == doc["scenario"]["sha256"]
-    assert prov["overrides"] == {}
-    for key in ("solver", "python", "numpy", "scipy", "created", "scenario_file"):
+    assert prov["inputs"] == {doc["scenario"]["file"]: doc["scenario"]["sha256"]}
+    assert prov["settings"]["overrides"] == {}
+    assert prov["settings"]["solver"]["method"] == "LSODA"
+    assert set(prov["dependencies"]) >= {"numpy", "scipy", "pint", "PyYAML", "numba", "llvmlite",
+                                         "matplotlib", "pyarrow"}
+    assert prov["dependencies"]["numpy"] == np.__version__
+    assert prov["started"] <= prov["finished"]
+    for key in ("git", "python", "platform", "command_line"):
         assert key in prov
     assert "not medical advice" in doc["disclaimer"]
     assert len(doc["red_flags"]) == 7
@@ -90,7 +99,8 @@ def test_set_changes_parameter_and_result(tmp_path, files, capsys):
     after = json.loads((stiff / "back" / "summary.json").read_text())
     assert after["parameters"]["posture_chain_stiffness"]["value"] == 1.5
     assert after["parameters"]["tau_posture"] == {"value": 5.0, "unit": "day"}
-    assert after["provenance"]["overrides"] == {"posture_chain_stiffness": 1.5, "tau_posture": 5.0}
+    assert after["provenance"]["settings"]["overrides"] == {"posture_chain_stiffness": 1.5,
+                                                            "tau_posture": 5.0}
     assert after["metrics"]["mean_headache"] > before["metrics"]["mean_headache"]
 
 
@@ -234,27 +244,32 @@ def test_compare_writes_csv_png_and_ranks(tmp_path, files, capsys):
 
 
 def test_demo_with_small_scenarios(tmp_path, capsys, monkeypatch):
-    (tmp_path / "scenarios").mkdir()
-    (tmp_path / "scenarios" / "persistent_back_pain.yaml").write_text(BACK)
-    (tmp_path / "scenarios" / "physical_therapy.yaml").write_text(TREATED)
-    monkeypatch.chdir(tmp_path)
+    bundled = tmp_path / "bundled"
+    bundled.mkdir()
+    (bundled / "persistent_back_pain.yaml").write_text(BACK)
+    (bundled / "physical_therapy.yaml").write_text(TREATED)
+    monkeypatch.setattr(commands, "BUNDLED_FOLDER", bundled)
+    work = tmp_path / "anywhere"
+    work.mkdir()
+    monkeypatch.chdir(work)
     code, stdout, stderr = run(capsys, "demo")
     assert code == 0, stderr
-    figures = listing(tmp_path / "figures")
+    figures = listing(work / "figures")
     assert figures == sorted([
         "pathway_diagram.png", "treatment_comparison.png",
         "persistent_back_pain_headache_by_pathway.png", "persistent_back_pain_states.png",
         "physical_therapy_headache_by_pathway.png", "physical_therapy_states.png"])
-    results = tmp_path / "results"
+    results = work / "results"
     assert (results / "comparison" / "comparison.csv").exists()
     assert (results / "physical_therapy" / "summary.json").exists()
     assert "not a diagnostic tool" in stdout
 
 
-def test_demo_without_scenarios_folder(tmp_path, capsys, monkeypatch):
+def test_demo_without_its_bundled_scenarios_says_so(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(commands, "BUNDLED_FOLDER", tmp_path / "missing")
     monkeypatch.chdir(tmp_path)
     code, _, stderr = run(capsys, "demo")
-    assert code == 2 and "scenarios" in stderr
+    assert code == 2 and "bundled scenarios are missing" in stderr
     assert list(tmp_path.iterdir()) == []
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers import localize_scenarios
-from lbp_headache.cli.commands import main
+from lbp_headache.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "persistent_back_pain.yaml"

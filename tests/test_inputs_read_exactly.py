@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from lbp_headache.cli.commands import main
+from lbp_headache.cli.main import main
 from lbp_headache.core.errors import Problem, ScenarioError
 from lbp_headache.core.units import to_canonical
 from lbp_headache.files.yaml_source import parse_yaml

@@ -9,19 +9,17 @@ import lbp_headache
 import numpy as np
 import pytest
 from lbp_headache import Scenario, simulate
+from lbp_headache.core.disclaimer import RED_FLAGS
 from lbp_headache.engine.result import COLUMNS
+from lbp_headache.files.atomic import atomic_write_bytes, atomic_write_text
+from lbp_headache.files.json_data import jsonable, to_json
 from lbp_headache.files.output_folder import OutputFolder
 from lbp_headache.report.run_folder import (
-    RED_FLAGS,
-    atomic_write_bytes,
-    atomic_write_text,
     column_units,
-    jsonable,
-    provenance,
+    run_provenance,
     summary,
     timeseries_csv,
     timeseries_header,
-    to_json,
     write_run,
 )
 from lbp_headache.scenario.profiles import constant
@@ -53,7 +51,7 @@ def test_failed_write_keeps_the_old_file_and_no_temp(tmp_path, monkeypatch):
     def failing_fsync(fd):  # the data is half on its way when the process "dies"
         raise Boom("killed")
 
-    monkeypatch.setattr("lbp_headache.report.run_folder.os.fsync", failing_fsync)
+    monkeypatch.setattr("lbp_headache.files.atomic.os.fsync", failing_fsync)
     with pytest.raises(Boom):
         atomic_write_bytes(target, b"new contents that never arrive\n")
     assert target.read_bytes() == b"complete old contents\n"
@@ -61,7 +59,7 @@ def test_failed_write_keeps_the_old_file_and_no_temp(tmp_path, monkeypatch):
 
 
 def test_failed_write_of_new_file_leaves_nothing(tmp_path, monkeypatch):
-    monkeypatch.setattr("lbp_headache.report.run_folder.os.replace",
+    monkeypatch.setattr("lbp_headache.files.atomic.os.replace",
                         lambda *a: (_ for _ in ()).throw(Boom("killed")))
     with pytest.raises(Boom):
         atomic_write_text(tmp_path / "new.txt", "x")
@@ -72,7 +70,7 @@ def test_write_run_failure_in_a_figure_leaves_no_folder(tmp_path, result, monkey
     def broken(*args, **kwargs):
         raise Boom("renderer crashed")
 
-    monkeypatch.setattr("lbp_headache.report.run_figures.plot_headache_by_pathway", broken)
+    monkeypatch.setattr("lbp_headache.report.run_folder.plot_headache_by_pathway", broken)
     with pytest.raises(Boom), OutputFolder(tmp_path / "out") as out:
         write_run(result, out, "back")
     assert not (tmp_path / "out").exists()
@@ -107,23 +105,26 @@ def test_units_cover_every_column():
 
 
 def test_provenance_fields(result):
-    block = provenance(result, {"tau_posture": 5.0})
-    for key in ("package", "version", "scenario_file", "scenario_sha256", "overrides", "solver",
-                "python", "numpy", "scipy", "created"):
+    block = run_provenance(result, {"tau_posture": 5.0})
+    for key in ("package", "version", "git", "python", "platform", "dependencies",
+                "command_line", "started", "finished", "inputs", "settings"):
         assert key in block
     assert block["package"] == "lbp-headache"
     assert block["version"] == lbp_headache.__version__
-    assert block["scenario_file"] == "scenarios/back.yaml"
-    assert block["scenario_sha256"] == "ab" * 32
-    assert block["overrides"] == {"tau_posture": 5.0}
-    assert block["solver"] == result.settings.as_dict()
-    assert block["created"].endswith("+00:00")
+    assert block["inputs"] == {"scenarios/back.yaml": "ab" * 32}
+    assert block["settings"]["overrides"] == {"tau_posture": 5.0}
+    assert block["settings"]["solver"] == result.settings.as_dict()
+    assert block["started"].endswith("+00:00") and block["started"] <= block["finished"]
+    versions = block["dependencies"]
+    for name in ("numpy", "scipy", "pint", "PyYAML", "numba", "llvmlite", "matplotlib"):
+        assert versions[name], name
+    assert versions["numpy"] == np.__version__
 
 
 def test_summary_document(result):
     doc = json.loads(to_json(summary(result, {"tau_posture": 5.0})))
-    assert list(doc) == ["scenario", "metrics", "monthly", "units", "parameters", "provenance",
-                         "disclaimer", "red_flags"]
+    assert list(doc) == ["scenario", "metrics", "monthly", "units", "columns", "parameters",
+                         "provenance", "disclaimer", "red_flags"]
     assert doc["parameters"]["tau_posture"] == {"value": 5.0, "unit": "day"}
     assert doc["red_flags"] == list(RED_FLAGS)
     assert "not medical advice" in doc["disclaimer"]

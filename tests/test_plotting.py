@@ -6,14 +6,10 @@ import numpy as np
 import pytest
 from lbp_headache import Scenario, simulate
 from lbp_headache.core.states import HEADACHE_COMPONENTS
-from lbp_headache.report.run_figures import (
-    COLORS,
-    plot_comparison,
-    plot_headache_by_pathway,
-    plot_pathway_diagram,
-    plot_states,
-    save_figure,
-)
+from lbp_headache.report.comparison_figure import plot_comparison
+from lbp_headache.report.figure_style import save_figure
+from lbp_headache.report.pathway_diagram import plot_pathway_diagram
+from lbp_headache.report.run_figures import COLORS, plot_headache_by_pathway, plot_states
 from lbp_headache.scenario.profiles import constant
 from lbp_headache.scenario.treatments import Treatment
 from numpy.testing import assert_allclose

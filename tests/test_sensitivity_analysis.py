@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from lbp_headache.analysis.sensitivity.methods import (
+from lbp_headache.analysis.sensitivity import (
     LocalDesign,
     ParameterSpace,
     local_analyze,

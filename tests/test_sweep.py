@@ -29,19 +29,20 @@ from helpers import listing, localize_scenarios
 from lbp_headache import __version__, load_scenario, simulate, summarize
 from lbp_headache.analysis.metrics import METRIC_NAMES
 from lbp_headache.analysis.sweep.chunks import parse_chunk
+from lbp_headache.analysis.sweep.design import design_matrix
+from lbp_headache.analysis.sweep.reader import load_sweep
 from lbp_headache.analysis.sweep.runner import (
     ChunkJob,
     parameter_sets,
     run_chunk,
     run_sweep,
     table_columns,
-    terminal_progress,
 )
-from lbp_headache.analysis.sweep.spec import design_matrix, load_sweep
-from lbp_headache.cli.commands import main
+from lbp_headache.cli.main import main
+from lbp_headache.cli.progress import terminal_progress
 from lbp_headache.core.parameters import INDEX
 from lbp_headache.engine.batch import BatchSettings
-from lbp_headache.engine.batch_kernel import STATUS_TEXT
+from lbp_headache.engine.status import STATUS_TEXT
 from lbp_headache.report.run_folder import DISCLAIMER, RED_FLAGS
 from numpy.testing import assert_allclose, assert_array_equal
 
@@ -131,7 +132,7 @@ def grid_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("grid")
     spec_file = write(root / "grid.yaml", grid_text())
     spec = load_sweep(spec_file)
-    outcome = run_sweep(spec, root / "out", workers=1, figures=False)
+    outcome = run_sweep(spec, root / "out", workers=1)
     return spec, spec_file, root / "out", outcome
 
 
@@ -202,8 +203,18 @@ def test_metadata_records_provenance(grid_run):
     assert meta["n_sets_per_scenario"] == 12 and meta["failed_sets"] == 0
     assert (meta["chunks_run"], meta["chunks_reused"]) == (3, 0)
     assert {"results.csv", "results.parquet"} <= set(meta["files"])
-    for key in ("numpy", "numba", "python", "seconds"):
-        assert key in meta
+    assert "seconds" in meta
+    record = meta["provenance"]
+    assert record["inputs"][spec.source] == spec.source_hash
+    assert record["settings"]["engine"] == meta["engine"]
+    for name in ("numpy", "numba", "llvmlite", "scipy", "pint", "PyYAML", "matplotlib"):
+        assert record["dependencies"][name]
+    assert record["started"] <= record["finished"] and record["command_line"]
+    info = meta["column_info"]
+    assert list(info) == meta["columns"]
+    assert info["posture_chain_stiffness"]["unit"] == "dimensionless"
+    assert info["headache_days_per_month"]["unit"] == "day"
+    assert all(entry["description"] for entry in info.values())
 
 
 def test_parquet_holds_the_same_numbers(grid_run):
@@ -219,6 +230,11 @@ def test_parquet_holds_the_same_numbers(grid_run):
     for name in header[2:-1]:
         assert_array_equal(np.array(data[name], dtype=float), column(header, rows, name),
                            err_msg=name)
+    schema = table.schema
+    assert schema.field("posture_chain_stiffness").metadata[b"unit"] == b"dimensionless"
+    assert b"day" in schema.field("headache_days_per_month").metadata[b"unit"]
+    record = json.loads(schema.metadata[b"lbp_headache.provenance"])
+    assert record["package"] == "lbp-headache" and record["dependencies"]["pyarrow"]
 
 
 # --- 2. identical results whatever the backend --------------------------------------------
@@ -229,7 +245,7 @@ def lhs_reference(tmp_path_factory):
     """150 Latin-hypercube sets in chunks of 40, one thread: (root, results.csv bytes)."""
     root = tmp_path_factory.mktemp("lhs")
     spec = load_sweep(write(root / "chunk40.yaml", lhs_text(samples=150, chunk_size=40)))
-    run_sweep(spec, root / "reference", workers=1, figures=False)
+    run_sweep(spec, root / "reference", workers=1)
     return root, (root / "reference" / "results.csv").read_bytes()
 
 
@@ -244,7 +260,7 @@ def test_threads_give_identical_bytes(lhs_reference, workers, chunk_size):
     spec_file = write(root / f"chunk{chunk_size}.yaml", lhs_text(samples=150,
                                                                  chunk_size=chunk_size))
     out = root / f"w{workers}_c{chunk_size}"
-    outcome = run_sweep(load_sweep(spec_file), out, workers=workers, figures=False)
+    outcome = run_sweep(load_sweep(spec_file), out, workers=workers)
     assert outcome.chunks_run == math.ceil(150 / chunk_size)
     assert (out / "results.csv").read_bytes() == reference
     backend = json.loads((out / "metadata.json").read_text())["backend"]
@@ -269,7 +285,7 @@ def test_dask_local_cluster_gives_identical_bytes_and_closes(lhs_reference, monk
     monkeypatch.setattr(sweep_backends.DaskBackend, "close", close_and_record)
     spec = load_sweep(root / "chunk40.yaml")
     out = root / "dask"
-    outcome = run_sweep(spec, out, workers=2, scheduler="local", figures=False)
+    outcome = run_sweep(spec, out, workers=2, scheduler="local")
     assert outcome.chunks_run == 4
     assert (out / "results.csv").read_bytes() == reference
     backend = json.loads((out / "metadata.json").read_text())["backend"]
@@ -354,7 +370,7 @@ def test_resume_after_sigkill_gives_the_uninterrupted_table(tmp_path, capsys):
     assert len(chunk_files(out)) == 24
 
     reference = tmp_path / "uninterrupted"
-    outcome = run_sweep(load_sweep(spec_file), reference, workers=1, figures=False)
+    outcome = run_sweep(load_sweep(spec_file), reference, workers=1)
     assert (outcome.chunks_run, outcome.chunks_reused) == (24, 0)
     assert (out / "results.csv").read_bytes() == (reference / "results.csv").read_bytes()
 
@@ -368,7 +384,7 @@ def test_resume_of_a_finished_run_reuses_every_chunk(grid_run, tmp_path):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(path.read_bytes())
     (copy / "results.csv").unlink()
-    outcome = run_sweep(spec, copy, workers=1, resume=True, figures=False)
+    outcome = run_sweep(spec, copy, workers=1, resume=True)
     assert (outcome.chunks_run, outcome.chunks_reused) == (0, 3)
     assert (copy / "results.csv").read_bytes() == (out / "results.csv").read_bytes()
 
@@ -418,9 +434,9 @@ def test_resume_after_changing_the_base_scenario_exits_2(tmp_path, capsys):
 
 def test_resume_with_other_engine_settings_raises(grid_run, tmp_path):
     spec, _, _, _ = grid_run
-    run_sweep(spec, tmp_path, workers=1, figures=False)
+    run_sweep(spec, tmp_path, workers=1)
     with pytest.raises(sweep_module.ResumeError, match="engine"):
-        run_sweep(spec, tmp_path, workers=1, resume=True, figures=False,
+        run_sweep(spec, tmp_path, workers=1, resume=True,
                   settings=BatchSettings(rtol=1e-6))
 
 
@@ -431,7 +447,7 @@ def test_trajectories_only_when_asked_and_only_those_variables(tmp_path):
     extra = ("trajectories: [headache, pain_threshold, lumbar_pain]\n"
              "states_at:\n  pain_threshold: [90 days, 6 months]\n")
     spec = load_sweep(write(tmp_path / "traj.yaml", grid_text(extra=extra)))
-    run_sweep(spec, tmp_path / "with", workers=1, figures=False)
+    run_sweep(spec, tmp_path / "with", workers=1)
     folder = tmp_path / "with" / "trajectories"
     assert listing(folder) == [
         f"{LABEL}__headache.npy", f"{LABEL}__lumbar_pain.npy", f"{LABEL}__pain_threshold.npy"]
@@ -461,7 +477,7 @@ def test_trajectories_only_when_asked_and_only_those_variables(tmp_path):
 
     plain = load_sweep(write(tmp_path / "plain.yaml", grid_text()))
     assert plain.trajectories == ()
-    run_sweep(plain, tmp_path / "without", workers=1, figures=False)
+    run_sweep(plain, tmp_path / "without", workers=1)
     assert not (tmp_path / "without" / "trajectories").exists()
     for path in chunk_files(tmp_path / "without"):
         _, chunk = parse_chunk(path.read_bytes())
@@ -475,16 +491,16 @@ def test_trajectories_only_when_asked_and_only_those_variables(tmp_path):
 def test_rerun_without_trajectories_leaves_no_stale_trajectories(tmp_path):
     extra = "trajectories: [headache]\n"
     run_sweep(load_sweep(write(tmp_path / "traj.yaml", grid_text(extra=extra))),
-              tmp_path / "out", workers=1, figures=False)
+              tmp_path / "out", workers=1)
     assert (tmp_path / "out" / "trajectories").is_dir()
     run_sweep(load_sweep(write(tmp_path / "plain.yaml", grid_text())), tmp_path / "out",
-              workers=1, figures=False)
+              workers=1)
     assert not (tmp_path / "out" / "trajectories").exists()
 
 
 def test_interrupted_rerun_leaves_no_stale_table(tmp_path, monkeypatch):
     first = load_sweep(write(tmp_path / "a.yaml", lhs_text(samples=24, chunk_size=8, seed=1)))
-    run_sweep(first, tmp_path / "out", workers=1, figures=False)
+    run_sweep(first, tmp_path / "out", workers=1)
     second = load_sweep(write(tmp_path / "b.yaml", lhs_text(samples=24, chunk_size=8, seed=2)))
     calls = []
 
@@ -496,7 +512,7 @@ def test_interrupted_rerun_leaves_no_stale_table(tmp_path, monkeypatch):
 
     monkeypatch.setattr(sweep_module, "run_chunk", crash_on_second_chunk)
     with pytest.raises(RuntimeError, match="killed"):
-        run_sweep(second, tmp_path / "out", workers=1, figures=False)
+        run_sweep(second, tmp_path / "out", workers=1)
     assert not (tmp_path / "out" / "results.csv").exists()
 
 
@@ -541,7 +557,7 @@ def test_progress_bar_with_count_and_time_left():
 def test_run_sweep_reports_progress_per_chunk(grid_run, tmp_path):
     spec, _, _, _ = grid_run
     calls = []
-    run_sweep(spec, tmp_path, workers=1, figures=False,
+    run_sweep(spec, tmp_path, workers=1,
               progress=lambda done, total, elapsed: calls.append((done, total, elapsed)))
     assert calls[0] == (0, 12, 0.0)
     assert [total for _, total, _ in calls] == [12] * 4  # once at the start, once per chunk
@@ -691,7 +707,7 @@ def test_csv_fields_match_the_csv_module():
     import csv
     import io
 
-    from lbp_headache.analysis.sweep.runner import _cells
+    from lbp_headache.analysis.sweep.tables import _cells
 
     columns = [np.array(["plain", 'a "quoted", label', "x\ny"], dtype=object),
                np.arange(3), np.array([0.1, np.nan, 1e-300])]

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from lbp_headache.analysis.metrics import NEEDED_STATES, compute_metrics
 from lbp_headache.analysis.observation import day_means, headache_day_probability
+from lbp_headache.core.calendar import METRIC_MONTH, METRIC_MONTH_DAYS
 from lbp_headache.core.parameters import INDEX, parameter_vector
 from lbp_headache.core.states import HEADACHE_COMPONENTS
-from lbp_headache.scenario.record import MONTH_DAYS
 from numpy.testing import assert_allclose, assert_array_equal
 
 
@@ -21,7 +21,7 @@ def random_daily(n_sets: int, n_days: int, seed: int) -> dict[str, np.ndarray]:
 
 
 def plain_days_per_month(probability: np.ndarray, start: int, stop: int) -> np.ndarray:
-    return np.sum(probability[:, start:stop], axis=1) * MONTH_DAYS / (stop - start)
+    return np.sum(probability[:, start:stop], axis=1) * METRIC_MONTH_DAYS / (stop - start)
 
 
 @pytest.mark.parametrize("treatment_start", [None, 0.5, 1.0, 40.0, 90.25, 200.0])
@@ -37,7 +37,7 @@ def test_metrics_equal_their_definitions_over_every_day(treatment_start):
     load = sum(daily[name] for name in HEADACHE_COMPONENTS)
     means = day_means(load)
     probability = headache_day_probability(means, sets.T[:, :, None])
-    last = n_days - int(MONTH_DAYS)
+    last = n_days - METRIC_MONTH
     evaluation = plain_days_per_month(probability, last, n_days)
     assert_allclose(metrics["headache_days_per_month"], evaluation, rtol=1e-14)
     assert_allclose(metrics["mean_headache"], means[:, last:].mean(axis=1), rtol=1e-14)
@@ -58,7 +58,7 @@ def test_metrics_equal_their_definitions_over_every_day(treatment_start):
         assert np.isnan(metrics["responder"]).all()
         return
     first_day = int(np.floor(treatment_start))
-    baseline = plain_days_per_month(probability, max(0, first_day - int(MONTH_DAYS)), first_day)
+    baseline = plain_days_per_month(probability, max(0, first_day - METRIC_MONTH), first_day)
     assert_allclose(metrics["baseline_headache_days_per_month"], baseline, rtol=1e-14)
     assert_allclose(metrics["headache_days_reduction"], 1.0 - evaluation / baseline, rtol=1e-12)
 

@@ -13,16 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from lbp_headache.analysis.metrics import METRIC_NAMES
-from lbp_headache.analysis.sweep.spec import (
-    MAX_SETS,
-    SensitivitySpec,
-    SweepSpec,
-    SweptParameter,
-    describe,
-    design_matrix,
-    from_unit_cube,
-    load_sweep,
-)
+from lbp_headache.analysis.sweep.cost import MAX_SETS
+from lbp_headache.analysis.sweep.design import describe, design_matrix, from_unit_cube
+from lbp_headache.analysis.sweep.reader import load_sweep
+from lbp_headache.analysis.sweep.spec import SensitivitySpec, SweepSpec, SweptParameter
 from lbp_headache.core.errors import Problem, ScenarioError
 from lbp_headache.core.parameters import BY_NAME
 from lbp_headache.engine.result import COLUMNS
@@ -772,8 +766,8 @@ def test_chunk_memory_estimate_bounds_the_measured_peak(tmp_path, scenario, extr
     """The estimate that refuses a too-large chunk is above the real peak, and not far above."""
     import tracemalloc
 
+    from lbp_headache.analysis.sweep.cost import sweep_cost
     from lbp_headache.analysis.sweep.runner import ChunkJob, parameter_sets, run_chunk
-    from lbp_headache.analysis.sweep.spec import sweep_cost
     from lbp_headache.engine.batch import BatchSettings
 
     if scenario == "flares.yaml":

@@ -16,9 +16,9 @@ from lbp_headache.analysis.observation import (
     day_means,
     headache_day_probability,
 )
+from lbp_headache.core.calendar import METRIC_MONTH, METRIC_MONTH_DAYS
 from lbp_headache.core.parameters import INDEX
-from lbp_headache.core.states import HEADACHE_COMPONENTS
-from lbp_headache.scenario.record import MONTH_DAYS
+from lbp_headache.core.states import HEADACHE_COMPONENTS, PATHWAYS
 
 METRICS: dict[str, str] = {
     "headache_days_per_month": "expected headache days per 28 days, last 28 days",
@@ -36,6 +36,13 @@ METRICS: dict[str, str] = {
     "headache_days_reduction": "1 - last-28-day headache days / baseline (NaN without baseline)",
     "responder": "1 if headache_days_reduction >= 0.5, 0 if not, NaN without baseline",
 }
+# Units (pint syntax; "1" for a number without unit). Headache days are counted in 28-day
+# windows (lbp_headache.core.calendar.METRIC_MONTH_DAYS); the burden is load x days.
+METRIC_UNITS: dict[str, str] = {
+    name: "day" if name in ("headache_days_per_month", "baseline_headache_days_per_month",
+                            "headache_burden") else "1"
+    for name in METRICS
+}
 METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
 CHRONIFIED_LEVEL = 0.5
 
@@ -49,11 +56,7 @@ NEEDED_STATES: tuple[str, ...] = (
     "pain_threshold", "headache_tension_type", "headache_cervicogenic", "headache_migraine",
     "headache_sensitization",
 )
-_PATHWAY_COMPONENTS = {
-    "share_mechanical": ("headache_tension_type", "headache_cervicogenic"),
-    "share_neurological": ("headache_sensitization",),
-    "share_inflammatory": ("headache_migraine",),
-}
+_PATHWAY_COMPONENTS = {f"share_{pathway}": parts for pathway, parts in PATHWAYS.items()}
 
 
 def compute_metrics(daily: dict[str, np.ndarray], parameter_sets: np.ndarray, *,
@@ -85,7 +88,7 @@ def compute_metrics(daily: dict[str, np.ndarray], parameter_sets: np.ndarray, *,
     if n_days < 1:
         raise ValueError("a run shorter than one day has no headache days to count")
     observation = parameter_sets.T[:, :, None]
-    last_start = max(0, n_days - int(MONTH_DAYS))
+    last_start = max(0, n_days - METRIC_MONTH)
     last_means = day_means(load[:, last_start:])  # only the windows are needed, not every day
     metrics = {}
     metrics["headache_days_per_month"] = _days_per_month(last_means, observation)
@@ -123,7 +126,7 @@ def _trapezoid_area(values: np.ndarray) -> np.ndarray:
 def _days_per_month(means: np.ndarray, observation: np.ndarray) -> np.ndarray:
     """Expected headache days per 28 days over a window of day means."""
     probability = headache_day_probability(means, observation)
-    return np.sum(probability, axis=1) * MONTH_DAYS / means.shape[1]
+    return np.sum(probability, axis=1) * METRIC_MONTH_DAYS / means.shape[1]
 
 
 def _responder(load, observation, evaluation, start):
@@ -131,7 +134,7 @@ def _responder(load, observation, evaluation, start):
     if start is None or start < 1.0:
         return nan, nan, nan
     first_day = min(int(math.floor(start)), load.shape[1] - 1)
-    window = load[:, max(0, first_day - int(MONTH_DAYS)):first_day + 1]
+    window = load[:, max(0, first_day - METRIC_MONTH):first_day + 1]
     baseline = _days_per_month(day_means(window), observation)
     with np.errstate(invalid="ignore", divide="ignore"):
         reduction = np.where(baseline > 0, 1.0 - evaluation / baseline, np.nan)

@@ -27,15 +27,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from lbp_headache.core.calendar import METRIC_MONTH, METRIC_MONTH_DAYS
 from lbp_headache.core.parameters import INDEX
+from lbp_headache.core.states import PATHWAYS
 from lbp_headache.engine.result import Result
-from lbp_headache.scenario.record import MONTH_DAYS
 
-PATHWAYS = {
-    "mechanical": ("headache_tension_type", "headache_cervicogenic"),
-    "neurological": ("headache_sensitization",),
-    "inflammatory": ("headache_migraine",),
-}
 RESPONDER_REDUCTION = 0.5
 
 
@@ -75,7 +71,7 @@ def window_metrics(result: Result, start: int, stop: int) -> dict:
     return {
         "start_day": int(start),
         "end_day": int(start + n_days),
-        "headache_days_per_month": expected * MONTH_DAYS / n_days,
+        "headache_days_per_month": expected * METRIC_MONTH_DAYS / n_days,
         "mean_headache": burden / n_days,
         "peak_headache": float(np.max(daily["headache"][start:start + n_days + 1])),
         "headache_burden": burden,
@@ -95,7 +91,7 @@ def summarize(result: Result) -> dict:
     n_days = len(result.daily["headache"]) - 1
     if n_days < 1:
         raise ValueError("a run shorter than one day has no headache days to count")
-    last = window_metrics(result, max(0, n_days - int(MONTH_DAYS)), n_days)
+    last = window_metrics(result, max(0, n_days - METRIC_MONTH), n_days)
     whole = window_metrics(result, 0, n_days)
     peak = float(max(np.max(result.columns["headache"]), np.max(result.daily["headache"])))
     metrics = {
@@ -109,8 +105,8 @@ def summarize(result: Result) -> dict:
         "responder": responder(result, last),
     }
     monthly = [
-        window_metrics(result, start, min(start + int(MONTH_DAYS), n_days))
-        for start in range(0, n_days, int(MONTH_DAYS))
+        window_metrics(result, start, min(start + METRIC_MONTH, n_days))
+        for start in range(0, n_days, METRIC_MONTH)
     ]
     return {"metrics": metrics, "monthly": monthly}
 
@@ -127,7 +123,7 @@ def responder(result: Result, evaluation: dict) -> dict:
     if start is None or start < 1.0:
         return empty
     first_day = int(math.floor(start))
-    baseline = window_metrics(result, max(0, first_day - int(MONTH_DAYS)), first_day)
+    baseline = window_metrics(result, max(0, first_day - METRIC_MONTH), first_day)
     before = baseline["headache_days_per_month"]
     if before <= 0.0:
         return {**empty, "baseline_headache_days_per_month": before}

@@ -1,85 +1,73 @@
-"""Research subcommands of ``lbp-headache``: ``sweep``, ``sensitivity`` and ``export-sbml``.
+"""The research commands: ``sweep``, ``sensitivity`` and ``export-sbml``.
 
-Same conventions as :mod:`lbp_headache.cli.commands`: bad input is reported one problem per
-line (``FILE:LINE: key: message``) with exit status 2 and nothing written;
-run-time failures exit with 1.
+Same conventions as every command (:mod:`lbp_headache.cli.common`): bad input
+is reported one problem per line (``FILE:LINE: key: message``) with exit
+status 2 and nothing written; run-time failures exit with 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from pathlib import Path
 
-from lbp_headache.analysis.backends import SchedulerError, scheduler_problems
-from lbp_headache.core.errors import ModelError, Problem, ScenarioError
-from lbp_headache.files.output_folder import OutputFolder
+from lbp_headache.analysis.backends import SchedulerError
+from lbp_headache.analysis.sensitivity.runner import run_sensitivity
+from lbp_headache.analysis.sweep.chunks import ChunkError
+from lbp_headache.analysis.sweep.cost import sweep_cost
+from lbp_headache.analysis.sweep.reader import load_sweep
+from lbp_headache.analysis.sweep.runner import ResumeError, run_sweep
+from lbp_headache.cli.common import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    add_backend_options,
+    add_set_option,
+    backend_problems,
+    load_batch,
+    one_problem,
+    out_dir_problems,
+    problem_lines,
+    report_problems,
+)
+from lbp_headache.cli.progress import terminal_progress
+from lbp_headache.core.disclaimer import disclaimer_line
+from lbp_headache.core.errors import ModelError
+from lbp_headache.files.bundled import resolve_argument
+from lbp_headache.report.sbml_export import export_sbml
+from lbp_headache.report.sensitivity_figures import SENSITIVITY_FIGURES
+from lbp_headache.report.sweep_figures import SWEEP_FIGURES
 
-EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-
-def _problems(error: Exception, where: str) -> list[str]:
-    if isinstance(error, ScenarioError) and error.problems:
-        return [str(p) for p in error.problems]
-    return [str(Problem(where, None, "", str(error) or type(error).__name__))]
-
-
-def _report(lines: list[str]) -> int:
-    for line in lines:
-        print(line, file=sys.stderr)
-    return EXIT_BAD_INPUT
-
-
-def _load_spec(path: str):
-    from lbp_headache.analysis.sweep.spec import load_sweep
-
+def load_spec(text: str):
+    """A sweep file (a path, or a bundled sweep's name) and its problem lines."""
+    path, problem = resolve_argument(text, "sweep")
+    if problem is not None:
+        return None, [str(problem)]
     try:
         return load_sweep(path), []
     except (ModelError, ValueError, OSError) as error:
-        return None, _problems(error, path)
-
-
-def _backend_problems(args: argparse.Namespace) -> list[str]:
-    problems = []
-    if args.workers is not None and args.workers < 1:
-        problems.append(str(Problem("--workers", None, "", "must be a whole number >= 1")))
-    if args.scheduler:
-        try:
-            import distributed  # noqa: F401
-        except ImportError:
-            problems.append(str(Problem("--scheduler", None, "", "needs Dask: pip install "
-                                        "'lbp-headache[distributed]'")))
-        else:
-            problems += scheduler_problems(args.scheduler)
-    return problems
-
-
-def _out_problems(out: Path) -> list[str]:
-    if out.exists() and not out.is_dir():
-        return [str(Problem(str(out), None, "", "exists and is not a folder"))]
-    return []
+        return None, problem_lines(error, str(path))
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``sweep``: run a sweep specification into ``--out`` (``--check``: only check it)."""
-    from lbp_headache.analysis.sweep.chunks import ChunkError
-    from lbp_headache.analysis.sweep.runner import ResumeError, run_sweep, terminal_progress
-    from lbp_headache.report.run_folder import disclaimer_line
-
-    spec, problems = _load_spec(args.spec)
+    spec, problems = load_spec(args.spec)
     out = Path(args.out or Path("results") / "sweeps" / Path(args.spec).stem)
-    problems += _backend_problems(args) + _out_problems(out)
+    problems += backend_problems(args) + out_dir_problems(out)
     if problems:
-        return _report(problems)
+        return report_problems(problems)
     if args.check:
         for line in sweep_cost_lines(spec):
             print(line)
         return EXIT_OK
     try:
         outcome = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler,
-                            resume=args.resume, progress=terminal_progress())
+                            resume=args.resume, progress=terminal_progress(),
+                            figures=SWEEP_FIGURES)
     except ResumeError as error:
-        return _report([str(error)])
+        return report_problems([str(error)])
     except (SchedulerError, ChunkError) as error:
         print(error, file=sys.stderr)
         return EXIT_FAILURE
@@ -103,8 +91,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def sweep_cost_lines(spec) -> list[str]:
     """What ``sweep --check`` prints: the spec is valid, and what running it costs."""
-    from lbp_headache.analysis.sweep.spec import sweep_cost
-
     cost = sweep_cost(spec)
     return [f"{spec.source}: ok",
             f"  {cost.sets:,} simulations ({spec.n_sets:,} sets x {len(spec.scenarios)} "
@@ -117,20 +103,18 @@ def sweep_cost_lines(spec) -> list[str]:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``sensitivity``: Sobol, Morris and local sensitivities of a sweep specification."""
-    from lbp_headache.analysis.sensitivity.runner import run_sensitivity
-    from lbp_headache.report.run_folder import disclaimer_line
-
-    spec, problems = _load_spec(args.spec)
+    spec, problems = load_spec(args.spec)
     out = Path(args.out or Path("results") / "sensitivity" / Path(args.spec).stem)
-    problems += _backend_problems(args) + _out_problems(out)
+    problems += backend_problems(args) + out_dir_problems(out)
     if spec is not None and spec.sensitivity is None:
-        problems.append(str(Problem(args.spec, None, "sensitivity",
-                                    "the spec has no 'sensitivity:' block; add one "
-                                    "(e.g. 'sensitivity: {methods: [sobol, morris, local]}')")))
+        problems.append(one_problem(args.spec, "the spec has no 'sensitivity:' block; add one "
+                                    "(e.g. 'sensitivity: {methods: [sobol, morris, local]}')",
+                                    key="sensitivity"))
     if problems:
-        return _report(problems)
+        return report_problems(problems)
     try:
-        outcome = run_sensitivity(spec, out, workers=args.workers, scheduler=args.scheduler)
+        outcome = run_sensitivity(spec, out, workers=args.workers, scheduler=args.scheduler,
+                                  figures=SENSITIVITY_FIGURES)
     except SchedulerError as error:
         print(error, file=sys.stderr)
         return EXIT_FAILURE
@@ -147,55 +131,39 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def cmd_export_sbml(args: argparse.Namespace) -> int:
     """``export-sbml``: write a scenario as SBML (for COPASI, tellurium, libRoadRunner)."""
-    from lbp_headache.cli.commands import load_batch
-
     batch = load_batch([args.scenario], args.set)
     problems = list(batch.problems)
     if len(batch.scenarios) > 1:
-        problems.append(str(Problem(args.scenario, None, "", "give one scenario file")))
+        problems.append(one_problem(args.scenario, "give one scenario file"))
     target = Path(args.output)
     if target.exists() and target.is_dir():
-        problems.append(str(Problem(str(target), None, "", "is a folder; give a file name")))
+        problems.append(one_problem(str(target), "is a folder; give a file name"))
     elif not target.parent.exists():
-        problems.append(str(Problem(str(target), None, "", "its folder does not exist")))
-    try:
-        import libsbml  # noqa: F401
-        from lbp_headache.report.sbml_export import scenario_to_sbml
-    except ImportError:
-        problems.append(str(Problem("export-sbml", None, "", "needs python-libsbml: "
-                                    "pip install 'lbp-headache[sbml]'")))
+        problems.append(one_problem(str(target), "its folder does not exist"))
+    if importlib.util.find_spec("libsbml") is None:
+        problems.append(one_problem("export-sbml", "needs python-libsbml: "
+                                    "pip install 'lbp-headache[sbml]'"))
     if problems:
-        return _report(problems)
+        return report_problems(problems)
     _, scenario = batch.scenarios[0]
-    with OutputFolder(target.parent) as folder:
-        conflicts = folder.conflicts([target.name])
-        if conflicts:
-            return _report(conflicts)
-        try:
-            folder.write_text(target.name, scenario_to_sbml(scenario, batch.overrides))
-        except OSError as error:
-            print(f"{target}: cannot write: {error}", file=sys.stderr)
-            return EXIT_FAILURE
+    try:
+        conflicts = export_sbml(scenario, target, batch.overrides)
+    except OSError as error:
+        print(f"{target}: cannot write: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    if conflicts:
+        return report_problems(conflicts)
     print(f"{scenario.name} -> {target}")
     return EXIT_OK
 
 
-def add_research_parsers(sub, add_set) -> None:
+def add_parsers(sub) -> None:
     """Add ``sweep``, ``sensitivity`` and ``export-sbml`` to the subcommand parser."""
-
-    def add_backend(p):
-        p.add_argument("--workers", type=int, default=None, metavar="N",
-                       help="local workers (default: every core); with --scheduler local, "
-                            "the number of Dask worker processes")
-        p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                       help="run on a Dask cluster: tcp://HOST:PORT, or 'local' to start one "
-                            "on this machine")
-
     p = sub.add_parser("sweep", help="run a parameter sweep (scenarios/sweeps/*.yaml)")
-    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("spec", metavar="SPEC", help="a sweep file, or a bundled sweep's name")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="output folder (default: results/sweeps/<spec name>)")
-    add_backend(p)
+    add_backend_options(p)
     p.add_argument("--resume", action="store_true",
                    help="reuse the finished chunks of an interrupted run")
     p.add_argument("--check", action="store_true",
@@ -203,14 +171,14 @@ def add_research_parsers(sub, add_set) -> None:
     p.set_defaults(handler=cmd_sweep)
 
     p = sub.add_parser("sensitivity", help="global and local sensitivity analysis of a spec")
-    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("spec", metavar="SPEC", help="a sweep file, or a bundled sweep's name")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="output folder (default: results/sensitivity/<spec name>)")
-    add_backend(p)
+    add_backend_options(p)
     p.set_defaults(handler=cmd_sensitivity)
 
     p = sub.add_parser("export-sbml", help="write a scenario as an SBML model")
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xml")
-    add_set(p)
+    add_set_option(p)
     p.set_defaults(handler=cmd_export_sbml)

@@ -11,13 +11,13 @@ The right-hand side reads parameters from a plain float array in the order of
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from lbp_headache.core.errors import ParameterError
+from lbp_headache.core.suggestions import suggest
 from lbp_headache.core.units import DIMENSIONLESS, pretty
 
 ASSUMPTION = "assumption"
@@ -314,31 +314,6 @@ def unknown_parameter(name: str) -> str:
     """The message for a parameter name not in the table: a close name, or where to look."""
     hint = suggest(name, NAMES) or f"; 'lbp-headache params' lists all {len(NAMES)} parameters"
     return f"unknown parameter '{name}'{hint}"
-
-
-def suggest(name: str, choices) -> str:
-    """Return ``"; did you mean 'x'?"`` for the closest of ``choices``, or ``""``.
-
-    ``difflib`` alone misses abbreviations such as ``physio`` for
-    ``physical_therapy``, so a name of four letters or more is also compared
-    with the start of each choice (a unique best match of at least 0.8).
-    """
-    choices = list(choices)
-    if not isinstance(name, str) or len(name) > 2 * max(map(len, choices), default=0) + 10:
-        return ""  # nothing is that close, and difflib's cost grows with the length
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean '{close[0]}'?"
-    if len(name) < 4:
-        return ""
-    lowered = name.lower()
-    scores = {c: difflib.SequenceMatcher(None, lowered, c.lower()[:len(lowered)]).ratio()
-              for c in choices}
-    best = max(scores, key=scores.get, default=None)
-    if best is not None and scores[best] >= 0.8:
-        if sum(score == scores[best] for score in scores.values()) == 1:
-            return f"; did you mean '{best}'?"
-    return ""
 
 
 def lookup(name: str) -> Parameter:

@@ -70,6 +70,12 @@ N_STATES = len(STATES)
  PT_EFFECT, ERGO_EFFECT, NSAID_EFFECT, NEURO_EFFECT) = range(N_STATES)
 
 HEADACHE_COMPONENTS: tuple[str, ...] = STATE_NAMES[H_TENSION:H_SENSITIZATION + 1]
+# The three pathways and their headache components: every pathway share is computed from this.
+PATHWAYS: Mapping[str, tuple[str, ...]] = {
+    "mechanical": ("headache_tension_type", "headache_cervicogenic"),
+    "neurological": ("headache_sensitization",),
+    "inflammatory": ("headache_migraine",),
+}
 
 # Derived output columns (not integrated): name, unit, meaning.
 DERIVED: tuple[State, ...] = (

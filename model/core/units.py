@@ -24,6 +24,7 @@ from functools import lru_cache
 
 import pint
 from lbp_headache.core.errors import UnitError
+from lbp_headache.core.suggestions import suggest
 
 DIMENSIONLESS = "dimensionless"
 MAX_QUANTITY_CHARS = 100
@@ -216,8 +217,6 @@ COMMON_UNITS = ("d", "day", "days", "week", "weeks", "month", "months", "year", 
 
 
 def _unknown_units(names) -> str:
-    from lbp_headache.core.parameters import suggest
-
     names = [names] if isinstance(names, str) else list(names)
     parts = []
     for name in names:

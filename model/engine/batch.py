@@ -67,7 +67,7 @@ class BatchResult:
     between two whole days).
 
     ``status`` is 0 for a good set (else a code of
-    :data:`lbp_headache.engine.batch_kernel.STATUS_TEXT`); ``steps`` holds accepted and
+    :data:`lbp_headache.engine.status.STATUS_TEXT`); ``steps`` holds accepted and
     rejected steps per set.
     """
 

@@ -110,7 +110,8 @@ from lbp_headache.core.states import (
     PT_EFFECT,
     THRESHOLD,
 )
-from lbp_headache.engine import fast_math
+from lbp_headache.engine import fast_math, status
+from lbp_headache.engine.status import NOT_FINITE, OK, OUT_OF_RANGE, TOO_MANY_STEPS
 from numba.extending import register_jitable
 
 # Compiled helpers are inlined into the kernel (so its loops over lanes see straight-line
@@ -130,13 +131,6 @@ rhs_at = equations.rhs_at
 loss_rates_into = equations.loss_rates_into
 
 # Status codes of one parameter set.
-OK, OUT_OF_RANGE, NOT_FINITE, TOO_MANY_STEPS = 0, 1, 2, 3
-STATUS_TEXT = {
-    OK: "ok",
-    OUT_OF_RANGE: "a state left its physical range",
-    NOT_FINITE: "a state became infinite or NaN",
-    TOO_MANY_STEPS: "the step limit was reached",
-}
 MAX_STEPS = 200_000
 LANES = 64          # lanes of the batch kernel (a multiple of every SIMD width)
 SMALL_LANES = 4     # lanes of the kernel for a handful of sets (single runs)
@@ -167,7 +161,8 @@ TOLERANCE_WEIGHTS[THRESHOLD] = THRESHOLD_WEIGHT
 def cache_folder() -> Path:
     """Folder of the compiled-code cache (keyed by the source of the compiled code)."""
     digest = hashlib.sha256()
-    for path in (Path(__file__), Path(equations.__file__), Path(fast_math.__file__)):
+    for path in (Path(__file__), Path(equations.__file__), Path(fast_math.__file__),
+                 Path(status.__file__)):
         digest.update(path.read_bytes())
     digest.update(numba.__version__.encode())
     root = os.environ.get("LBP_HEADACHE_CACHE") or os.path.join(
@@ -750,8 +745,9 @@ try:
                         out, status, steps):
         """Integrate every row of ``y0`` in :data:`LANES` SIMD lanes.
 
-        ``out[set, day, j]`` receives state ``record[j]``; ``status[set]`` a
-        code of :data:`STATUS_TEXT`; ``steps[set]`` accepted and rejected steps.
+        ``out[set, day, j]`` receives state ``record[j]``; ``status[set]`` a code of
+        :data:`lbp_headache.engine.status.STATUS_TEXT`; ``steps[set]`` accepted and
+        rejected steps.
         """
         _integrate_lanes(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
                          rtol, atol, max_step, first_step, range_tolerance, weights, record,

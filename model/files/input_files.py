@@ -30,23 +30,13 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from lbp_headache.files.bundled import BUNDLED_FOLDER
+
 MAX_YAML_BYTES = 1_000_000
 MAX_CSV_BYTES = 5_000_000
 MAX_PATH_CHARS = 1024
 YAML_SUFFIXES = (".yaml", ".yml")
 CSV_SUFFIXES = (".csv",)
-# The scenarios shipped with the project (the explorer and services may extend these only).
-
-
-def _bundled_folder() -> Path:
-    """The bundled scenarios: ``lbp_headache/bundled/`` in an installed wheel, else the
-    checkout's ``scenarios/`` (an editable install runs the checkout's own files)."""
-    package = Path(__file__).resolve().parents[1]
-    installed = package / "bundled"
-    return installed if installed.is_dir() else package.parent / "scenarios"
-
-
-BUNDLED_SCENARIOS = _bundled_folder()
 UNTRUSTED_SOURCE = "<scenario text>"
 
 
@@ -160,19 +150,25 @@ class PathPolicy:
 
     @classmethod
     def for_file(cls, path: str | os.PathLike) -> PathPolicy:
-        """The policy of a file named by the user: root = working folder if it holds the file."""
+        """The policy of a file named by the user: root = the working folder if it holds the
+        file, the bundled folder for a bundled file, else the file's own folder."""
         here = Path.cwd().resolve()
         try:
             folder = Path(os.path.realpath(os.path.dirname(os.path.abspath(path))))
         except (OSError, ValueError):
             folder = here
         inside = folder == here or here in folder.parents
+        if not inside:
+            # A bundled input may name any bundled file (a sweep's '../scenario.yaml').
+            bundled = BUNDLED_FOLDER.resolve()
+            if folder == bundled or bundled in folder.parents:
+                return cls(bundled)
         return cls(here if inside else folder)
 
     @classmethod
     def bundled(cls) -> PathPolicy:
         """The policy of text from someone else: bundled scenario names only."""
-        return cls(BUNDLED_SCENARIOS.resolve(), untrusted_source=UNTRUSTED_SOURCE)
+        return cls(BUNDLED_FOLDER.resolve(), untrusted_source=UNTRUSTED_SOURCE)
 
     def resolve(self, value: object, naming_file: str, *, suffixes: tuple[str, ...],
                 what: str) -> str:

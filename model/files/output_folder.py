@@ -31,11 +31,11 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from lbp_headache.core.errors import ModelError
+from lbp_headache.files.atomic import atomic_write_bytes, exclusive_temporary
 
 try:  # POSIX; elsewhere the folder is not locked
     import fcntl
@@ -54,12 +54,6 @@ class OutputConflict(ModelError, ValueError):
 
 class FolderBusy(ModelError, RuntimeError):
     """Another lbp-headache process is writing into the same folder."""
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -285,11 +279,9 @@ class OutputFolder:
         self._require(rel)
         target = self.path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        os.close(fd)
+        tmp = exclusive_temporary(target)
         try:
-            os.chmod(tmp, 0o666 & ~_umask())
-            yield Path(tmp)
+            yield tmp
             entry = {"sha256": file_sha256(tmp), "bytes": os.path.getsize(tmp)}
             self._require(rel)
             self.pending[rel] = entry
@@ -319,19 +311,7 @@ class OutputFolder:
 
     def _write_file(self, rel: str, data: bytes) -> None:
         """Atomic write of a file of the tool's own bookkeeping (not listed in the manifest)."""
-        target = self.path / rel
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o666 & ~_umask())
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        atomic_write_bytes(self.path / rel, data)
 
     # --- removing ---------------------------------------------------------------------------
 

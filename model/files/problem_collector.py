@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lbp_headache.core.errors import ParameterError, Problem, UnitError
-from lbp_headache.core.parameters import BY_NAME, check_value, suggest
+from lbp_headache.core.parameters import BY_NAME, check_value
+from lbp_headache.core.suggestions import suggest
 from lbp_headache.core.units import DIMENSIONLESS, pretty, to_canonical
 from lbp_headache.files.yaml_source import AmbiguousScalar, Mark, YamlList, YamlMap
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lbp_headache.analysis.sweep import spec as sweep_spec
+from lbp_headache.analysis.sweep import cost as sweep_cost
 from lbp_headache.core import units
 from lbp_headache.files import input_files, yaml_source
 from lbp_headache.files.problem_collector import MAX_DESCRIPTION_CHARS, MAX_TEXT_CHARS
-from lbp_headache.scenario import profile_reader as profile_spec
-from lbp_headache.scenario import reader as scenario_file
-from lbp_headache.scenario import treatment_reader as treatment_spec
+from lbp_headache.scenario import profile_reader, treatment_reader
+from lbp_headache.scenario import reader as scenario_reader
 
 
 @dataclass(frozen=True)
@@ -55,40 +54,40 @@ LIMITS: tuple[Limit, ...] = (
     Limit("characters of a name or label / a description",
           f"{MAX_TEXT_CHARS} / {_n(MAX_DESCRIPTION_CHARS)}",
           "problem_collector.MAX_TEXT_CHARS, MAX_DESCRIPTION_CHARS", "they go into figures"),
-    Limit("levels of 'extends'", str(scenario_file.MAX_EXTENDS), "scenario_file.MAX_EXTENDS",
+    Limit("levels of 'extends'", str(scenario_reader.MAX_EXTENDS), "scenario_reader.MAX_EXTENDS",
           ""),
-    Limit("duration of a run", f"1 day to {scenario_file.MAX_DURATION_YEARS:g} years",
-          "scenario_file.MIN_DURATION, MAX_DURATION_YEARS",
+    Limit("duration of a run", f"1 day to {scenario_reader.MAX_DURATION_YEARS:g} years",
+          "scenario_reader.MIN_DURATION, MAX_DURATION_YEARS",
           "headache days are counted per whole day"),
     Limit("shortest span (treatment, output step, flare, gap between points)", "1 minute",
           "problem_collector.MIN_INTERVAL", "tiny intervals are refused, never integrated"),
-    Limit("output times of one run", _n(scenario_file.MAX_OUTPUT_POINTS),
-          "scenario_file.MAX_OUTPUT_POINTS", "about 50 MB of results; use a longer "
+    Limit("output times of one run", _n(scenario_reader.MAX_OUTPUT_POINTS),
+          "scenario_reader.MAX_OUTPUT_POINTS", "about 50 MB of results; use a longer "
           "output_step or split the run"),
-    Limit("integration segments of one run", _n(scenario_file.MAX_SEGMENTS),
-          "scenario_file.MAX_SEGMENTS", "each is a solver restart; split the run"),
-    Limit("treatment courses of one scenario", _n(treatment_spec.MAX_TREATMENTS),
-          "treatment_spec.MAX_TREATMENTS", "handling stays near-linear in the courses"),
-    Limit("points of a steps or ramp profile", _n(profile_spec.MAX_POINTS),
-          "profile_spec.MAX_POINTS", "longer series belong in a diary CSV"),
-    Limit("flares of a flares profile", _n(profile_spec.MAX_FLARES), "profile_spec.MAX_FLARES",
+    Limit("integration segments of one run", _n(scenario_reader.MAX_SEGMENTS),
+          "scenario_reader.MAX_SEGMENTS", "each is a solver restart; split the run"),
+    Limit("treatment courses of one scenario", _n(treatment_reader.MAX_TREATMENTS),
+          "treatment_reader.MAX_TREATMENTS", "handling stays near-linear in the courses"),
+    Limit("points of a steps or ramp profile", _n(profile_reader.MAX_POINTS),
+          "profile_reader.MAX_POINTS", "longer series belong in a diary CSV"),
+    Limit("flares of a flares profile", _n(profile_reader.MAX_FLARES), "profile_reader.MAX_FLARES",
           ""),
-    Limit("rows of a diary CSV", _n(profile_spec.MAX_DIARY_ROWS),
-          "profile_spec.MAX_DIARY_ROWS", "one a day for 55 years"),
-    Limit("base scenarios of a sweep", str(sweep_spec.MAX_SCENARIOS),
-          "sweep_spec.MAX_SCENARIOS", "split the sweep into several files"),
+    Limit("rows of a diary CSV", _n(profile_reader.MAX_DIARY_ROWS),
+          "profile_reader.MAX_DIARY_ROWS", "one a day for 55 years"),
+    Limit("base scenarios of a sweep", str(sweep_cost.MAX_SCENARIOS),
+          "sweep_cost.MAX_SCENARIOS", "split the sweep into several files"),
     Limit("simulations of a sweep, summed over its scenarios (also per analysis)",
-          _n(sweep_spec.MAX_SETS), "sweep_spec.MAX_SETS", "10 to 20 minutes on 2 cores"),
+          _n(sweep_cost.MAX_SETS), "sweep_cost.MAX_SETS", "10 to 20 minutes on 2 cores"),
     Limit("estimated memory of one chunk (two per worker in flight)",
-          _mib(sweep_spec.MAX_CHUNK_BYTES), "sweep_spec.MAX_CHUNK_BYTES",
+          _mib(sweep_cost.MAX_CHUNK_BYTES), "sweep_cost.MAX_CHUNK_BYTES",
           "the message names the largest chunk_size that fits"),
-    Limit("design matrix (sets x swept parameters)", _mib(sweep_spec.MAX_DESIGN_BYTES),
-          "sweep_spec.MAX_DESIGN_BYTES", "it is held whole"),
-    Limit("trajectories of a sweep on disk", _mib(sweep_spec.MAX_TRAJECTORY_BYTES),
-          "sweep_spec.MAX_TRAJECTORY_BYTES", "record fewer variables, or use states_at"),
+    Limit("design matrix (sets x swept parameters)", _mib(sweep_cost.MAX_DESIGN_BYTES),
+          "sweep_cost.MAX_DESIGN_BYTES", "it is held whole"),
+    Limit("trajectories of a sweep on disk", _mib(sweep_cost.MAX_TRAJECTORY_BYTES),
+          "sweep_cost.MAX_TRAJECTORY_BYTES", "record fewer variables, or use states_at"),
     Limit("bootstrap resamples / resamples x rows resampled",
-          f"{_n(sweep_spec.MAX_BOOTSTRAP)} / {_n(sweep_spec.MAX_BOOTSTRAP_WORK)}",
-          "sweep_spec.MAX_BOOTSTRAP, MAX_BOOTSTRAP_WORK", "about a minute of resampling"),
+          f"{_n(sweep_cost.MAX_BOOTSTRAP)} / {_n(sweep_cost.MAX_BOOTSTRAP_WORK)}",
+          "sweep_cost.MAX_BOOTSTRAP, MAX_BOOTSTRAP_WORK", "about a minute of resampling"),
 )
 
 

@@ -1,91 +1,25 @@
-"""Figures: one function per figure (the SALib/Myokit ``plot_x(..., ax=None)`` pattern).
+"""Figures of one run: the headache by pathway, and every state over time.
 
-matplotlib is imported inside the functions, so importing :mod:`model` does not
-need it; nothing here calls ``plt.show()``. Figures are made for a projector:
-font size at least 12, lines at least 2 px, and colour-blind-safe colours
-(Okabe-Ito / Paul Tol), with one fixed colour per pathway used everywhere:
-mechanical parts in blues, migraine-like / inflammatory in orange-red,
-sensitization in purple.
+One function per figure (the SALib/Myokit ``plot_x(..., ax=None)`` pattern), in
+the house style of :mod:`lbp_headache.report.figure_style`.
 """
 
 from __future__ import annotations
 
-import io
-import os
-from collections.abc import Sequence
-from pathlib import Path
-
 import numpy as np
 from lbp_headache.core.states import HEADACHE_COMPONENTS
 from lbp_headache.engine.result import Result
-
-FONT_SIZE = 13
-LINE_WIDTH = 2.5
-DPI = 150
-
-COLORS = {
-    "headache_tension_type": "#0072B2",    # blue
-    "headache_cervicogenic": "#56B4E9",    # sky blue
-    "headache_migraine": "#D55E00",        # vermillion
-    "headache_sensitization": "#882E72",   # purple
-    "lumbar_pain": "#000000",
-    "il6": "#E69F00",                      # orange (inflammatory)
-    "tnf_alpha": "#D55E00",
-    "treatment": "#009E73",                # bluish green
-}
-COMPONENT_LABELS = {
-    "headache_tension_type": "tension-type",
-    "headache_cervicogenic": "cervicogenic",
-    "headache_migraine": "migraine-like",
-    "headache_sensitization": "sensitization",
-}
-# Qualitative colour-blind-safe cycle for comparisons (Okabe-Ito without yellow).
-CYCLE = ("#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
-         "#882E72")
-DASHES = ("-", "--", "-.", ":")
-HEADACHE_LABEL = "headache load (0–10)"
-DAYS_PER_MONTH = 365.25 / 12
-
-
-def figure_style() -> dict:
-    return {
-        "font.size": FONT_SIZE, "axes.titlesize": FONT_SIZE + 2, "axes.labelsize": FONT_SIZE,
-        "xtick.labelsize": FONT_SIZE - 1, "ytick.labelsize": FONT_SIZE - 1,
-        "legend.fontsize": FONT_SIZE - 1, "lines.linewidth": LINE_WIDTH,
-        "axes.spines.top": False, "axes.spines.right": False,
-        # Titles and legends quote names from scenario files: '$' is a dollar sign, never
-        # mathtext (a name such as "$^^$" would otherwise fail to draw).
-        "text.parse_math": False,
-    }
-
-
-def time_axis(duration: float) -> tuple[float, str]:
-    """Divisor and axis label for a run of ``duration`` days (days up to 180, else months)."""
-    if duration <= 180.0:
-        return 1.0, "time (days)"
-    return DAYS_PER_MONTH, "time (months)"
-
-
-def _new_axes(ax, figsize=(11, 6)):
-    if ax is not None:
-        return ax
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=figsize, layout="constrained").subplots()
-
-
-def treatment_windows(result: Result) -> list[tuple[float, float]]:
-    """Union of the treatment windows (days, clipped to the run), so overlaps shade once."""
-    end = result.scenario.duration
-    spans = sorted((t.start, min(t.stop, end)) for t in result.scenario.treatments
-                   if t.type != "parameter_change" and t.start < end)
-    merged: list[tuple[float, float]] = []
-    for start, stop in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], stop))
-        else:
-            merged.append((start, stop))
-    return merged
+from lbp_headache.report.figure_style import (
+    COLORS,
+    COMPONENT_LABELS,
+    FONT_SIZE,
+    HEADACHE_LABEL,
+    LINE_WIDTH,
+    figure_style,
+    new_axes,
+    time_axis,
+    treatment_windows,
+)
 
 
 def _shade_treatments(ax, result: Result, scale: float) -> None:
@@ -123,7 +57,7 @@ def plot_headache_by_pathway(result: Result, ax=None):
     import matplotlib as mpl
 
     with mpl.rc_context(figure_style()):
-        ax = _new_axes(ax)
+        ax = new_axes(ax)
         scale, xlabel = time_axis(result.scenario.duration)
         t = result.time / scale
         parts = [result.columns[name] for name in HEADACHE_COMPONENTS]
@@ -247,214 +181,3 @@ def plot_states(result: Result):
     return fig
 
 
-def plot_comparison(results: Sequence[Result], ax=None):
-    """Headache load of several runs overlaid, with a marker where treatment starts.
-
-    Parameters
-    ----------
-    results
-        Simulation results (the legend uses each scenario's name).
-    ax
-        matplotlib Axes to draw on (a new figure if ``None``).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-        The axes drawn on.
-
-    Raises
-    ------
-    ValueError
-        If ``results`` is empty.
-    """
-    import matplotlib as mpl
-    from matplotlib.lines import Line2D
-
-    if not results:
-        raise ValueError("plot_comparison needs at least one result")
-    with mpl.rc_context(figure_style()):
-        ax = _new_axes(ax, figsize=(13, 7))
-        scale, xlabel = time_axis(max(r.scenario.duration for r in results))
-        marked = False
-        for i, result in enumerate(results):
-            colour = CYCLE[i % len(CYCLE)]
-            dash = DASHES[(i // len(CYCLE)) % len(DASHES)] if i >= len(CYCLE) else "-"
-            t = result.time / scale
-            ax.plot(t, result.columns["headache"], color=colour, ls=dash,
-                    label=result.scenario.name)
-            start = result.scenario.first_treatment_start
-            if start is not None:
-                y = float(np.interp(start, result.time, result.columns["headache"]))
-                ax.plot([start / scale], [y], marker="v", ms=13, color=colour,
-                        markeredgecolor="white", markeredgewidth=1.5, ls="none", zorder=5)
-                marked = True
-        handles, labels = ax.get_legend_handles_labels()
-        if marked:
-            handles.append(Line2D([], [], marker="v", ms=12, color="#555555", ls="none"))
-            labels.append("treatment starts")
-        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
-                  title="scenario")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(HEADACHE_LABEL)
-        ax.set_ylim(bottom=0.0)
-        ax.set_xlim(left=0.0)
-        ax.grid(alpha=0.3)
-        ax.set_title("headache load by scenario")
-    return ax
-
-
-def _box(ax, xy, text, colour, width=2.3, height=0.9):
-    from matplotlib.patches import FancyBboxPatch
-
-    x, y = xy
-    ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
-                                boxstyle="round,pad=0.08", fc=colour, ec="#222222",
-                                lw=1.5, alpha=0.95, zorder=2))
-    ax.text(x, y, text, ha="center", va="center", fontsize=FONT_SIZE, zorder=3,
-            color="white" if colour in DARK_FILLS else "black")
-
-
-DARK_FILLS = {"#0072B2", "#882E72", "#D55E00"}
-
-
-def _arrow(ax, start, end, colour="#222222", style="-|>", ls="-", label=None, rad=0.0,
-           label_offset=(0.0, 0.15), zorder=1, shrink=4):
-    ax.annotate("", xy=end, xytext=start,
-                arrowprops={"arrowstyle": style, "color": colour, "lw": LINE_WIDTH, "ls": ls,
-                            "shrinkA": 4, "shrinkB": shrink, "mutation_scale": 20,
-                            "connectionstyle": f"arc3,rad={rad}"}, zorder=zorder)
-    if label:
-        mx = (start[0] + end[0]) / 2 + label_offset[0]
-        my = (start[1] + end[1]) / 2 + label_offset[1]
-        ax.text(mx, my, label, ha="center", va="bottom", fontsize=FONT_SIZE - 1,
-                color=colour, zorder=3)
-
-
-def plot_pathway_diagram(ax=None):
-    """Schematic of the three pathways and where each treatment acts.
-
-    Mechanical: lumbar pain -> posture -> neck tension -> tension-type and
-    cervicogenic headache. Neurological: lumbar pain -> central sensitization
-    (lower threshold) -> amplifies all headache. Inflammatory: disc
-    degeneration -> IL-6 / TNF-α -> neuroinflammation -> migraine-like headache.
-    Treatments (green) point to the states they act on.
-
-    Parameters
-    ----------
-    ax
-        matplotlib Axes to draw on (a new figure if ``None``).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-        The axes drawn on (axis lines hidden).
-    """
-    import matplotlib as mpl
-
-    with mpl.rc_context(figure_style()):
-        ax = _new_axes(ax, figsize=(15, 9))
-        ax.set_xlim(0, 15)
-        ax.set_ylim(0, 9.6)
-        ax.set_axis_off()
-        mech, neuro, infl = "#BFE3F7", "#882E72", "#F8C9A8"
-        treat = COLORS["treatment"]
-        boxes = {
-            "lumbar": ((1.5, 6.6), "lumbar pain", "#FFFFFF"),
-            "ergo_load": ((5.0, 8.7), "ergonomic load\n(desk, sitting)", "#E0E0E0"),
-            "disc": ((1.5, 1.6), "disc degeneration\n/ herniation", "#FFFFFF"),
-            "posture": ((5.0, 6.6), "posture shift\n(forward head)", mech),
-            "neck": ((8.6, 6.6), "neck muscle\ntension", mech),
-            "sens": ((6.8, 3.6), "central sensitization\n(pain threshold ↓)", neuro),
-            "cyto": ((5.0, 1.6), "IL-6 / TNF-α", infl),
-            "neuroinfl": ((8.6, 1.6), "neuro-\ninflammation", infl),
-            "tth": ((12.8, 7.4), "tension-type\nheadache", "#0072B2"),
-            "cgh": ((12.8, 5.8), "cervicogenic\nheadache", "#56B4E9"),
-            "mig": ((12.8, 1.6), "migraine-like\nheadache", "#D55E00"),
-        }
-        for xy, text, colour in boxes.values():
-            _box(ax, xy, text, colour)
-        at = {key: value[0] for key, value in boxes.items()}
-
-        def edge(key, dx=0.0, dy=0.0):
-            x, y = at[key]
-            return (x + dx, y + dy)
-
-        w, h = 1.25, 0.55
-        _arrow(ax, edge("lumbar", w), edge("posture", -w))
-        _arrow(ax, edge("ergo_load", 0, -h), edge("posture", 0, h))
-        _arrow(ax, edge("posture", w), edge("neck", -w), label="head-levelling\nreflex",
-               label_offset=(0, 0.55))
-        _arrow(ax, edge("neck", w, 0.25), edge("tth", -w))
-        _arrow(ax, edge("neck", w, -0.25), edge("cgh", -w))
-        _arrow(ax, edge("lumbar", 0.5, -h), edge("sens", -1.55, 0.2),
-               label="nociceptive\ndrive", label_offset=(-0.9, -0.35))
-        _arrow(ax, edge("disc", w), edge("cyto", -w))
-        _arrow(ax, edge("cyto", w), edge("neuroinfl", -w))
-        _arrow(ax, edge("neuroinfl", w), edge("mig", -w))
-        amp = {"colour": neuro, "ls": "--"}
-        _arrow(ax, edge("sens", 1.55, 0.2), edge("cgh", -w, -0.3), **amp)
-        _arrow(ax, edge("sens", 1.55, 0.35), edge("tth", -w, -0.3), rad=0.1, **amp)
-        _arrow(ax, edge("sens", 1.55, -0.2), edge("mig", -w, 0.3), **amp)
-        ax.text(11.0, 3.3, "amplifies\nall headache", color=neuro, ha="center",
-                va="center", fontsize=FONT_SIZE, style="italic")
-
-        def treatment(xy, text, targets):
-            ax.text(*xy, text, ha="center", va="center", fontsize=FONT_SIZE, color="white",
-                    fontweight="bold", zorder=5,
-                    bbox={"boxstyle": "round,pad=0.35", "fc": treat, "ec": treat})
-            for target in targets:
-                _arrow(ax, xy, target, colour=treat, style="-[,widthB=0.7,lengthB=0.25",
-                       zorder=4, shrink=1)
-
-        treatment((6.8, 5.0), "physical therapy",
-                  [edge("lumbar", 0.6, -h - 0.05), edge("posture", 0.4, -h - 0.05),
-                   edge("neck", -0.4, -h - 0.05)])
-        treatment((8.9, 8.7), "ergonomics", [edge("ergo_load", w + 0.1, 0)])
-        treatment((3.0, 3.2), "neuropathic\nmedication", [edge("sens", -1.6, -0.15)])
-        treatment((5.0, 0.2), "NSAIDs", [edge("cyto", 0, -h - 0.05)])
-        ax.text(14.9, 0.2, "green bar = where a treatment acts (it inhibits)\n"
-                "purple dashes = sensitization amplifies",
-                ha="right", va="bottom", fontsize=FONT_SIZE - 1, color="#333333")
-        ax.set_title("How lower back pain can lead to headache: pathways and treatments",
-                     fontsize=FONT_SIZE + 3)
-    return ax
-
-
-def figure_png(fig, *, dpi: int = DPI) -> bytes:
-    """``fig`` (or an Axes' figure) as PNG bytes (Agg renderer, no creation-time metadata,
-    so the same figure gives the same bytes)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    fig = getattr(fig, "figure", fig)
-    if not isinstance(fig.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    return buffer.getvalue()
-
-
-def save_figure(fig, path: str | os.PathLike, *, dpi: int = DPI) -> Path:
-    """Save ``fig`` as PNG to ``path`` atomically (Agg renderer, ``dpi`` 150 by default).
-
-    Parameters
-    ----------
-    fig
-        A matplotlib Figure (an Axes is accepted and its figure saved).
-    path
-        Destination file.
-    dpi
-        Resolution.
-
-    Returns
-    -------
-    Path
-        The destination path.
-
-    Raises
-    ------
-    OSError
-        If the file cannot be written (no partial file is left).
-    """
-    from lbp_headache.report.run_folder import atomic_write_bytes
-
-    return atomic_write_bytes(path, figure_png(fig, dpi=dpi))

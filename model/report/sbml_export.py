@@ -54,8 +54,10 @@ import math
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
+from lbp_headache.core.disclaimer import DISCLAIMER
 from lbp_headache.core.parameters import INDEX, PARAMETERS, parameter_vector
 from lbp_headache.core.states import (
     HEADACHE_COMPONENTS,
@@ -64,9 +66,11 @@ from lbp_headache.core.states import (
     STATES,
     U_PT_TARGET,
 )
+from lbp_headache.core.version import __version__
 from lbp_headache.engine.schedule import Segment, build_segments
 from lbp_headache.engine.simulate import initial_state
-from lbp_headache.report.run_folder import DISCLAIMER, atomic_write_text
+from lbp_headache.files.atomic import atomic_write_text
+from lbp_headache.files.output_folder import OutputFolder
 from lbp_headache.scenario.record import Scenario
 from lbp_headache.scenario.treatments import TARGET_SLOT, Treatment, overlapping_parameter_changes
 
@@ -310,7 +314,7 @@ def _segment_values(segment: Segment,
 def _libsbml():
     """Import python-libsbml, or raise :class:`ImportError` with the install hint."""
     try:
-        import libsbml
+        import libsbml  # lazy: the optional python-libsbml
     except ImportError as exc:
         raise ImportError(INSTALL_HINT) from exc
     return libsbml
@@ -505,10 +509,6 @@ def _add_rules(writer: _ModelWriter, switches: Sequence[tuple[str, Treatment]],
 def _add_notes(writer: _ModelWriter, scenario: Scenario,
                overrides: Mapping[str, float]) -> None:
     """Model notes (description, provenance, disclaimer) and a provenance annotation."""
-    from lbp_headache.core.version import (
-        __version__,  # here, not at the top: model/__init__ may import this module
-    )
-
     paragraphs = [
         f"Scenario: {scenario.name}. {scenario.description}".strip(),
         f"Exported by lbp-headache {__version__} from the scenario "
@@ -598,3 +598,27 @@ def write_sbml(scenario: Scenario, path: str | os.PathLike,
         If the file cannot be written; an existing file is then left unchanged.
     """
     atomic_write_text(path, scenario_to_sbml(scenario, overrides))
+
+
+def export_sbml(scenario: Scenario, target: str | os.PathLike,
+                overrides: Mapping[str, float] | None = None) -> list[str]:
+    """Write the SBML of ``scenario`` to ``target`` through its folder's manifest.
+
+    Returns
+    -------
+    list of str
+        Conflict lines (``target`` exists and was not written by the tool);
+        empty when the file was written.
+
+    Raises
+    ------
+    ImportError, ParameterError, ValueError, OSError
+        As :func:`write_sbml`.
+    """
+    target = Path(target)
+    with OutputFolder(target.parent) as folder:
+        conflicts = folder.conflicts([target.name])
+        if conflicts:
+            return conflicts
+        folder.write_text(target.name, scenario_to_sbml(scenario, overrides))
+    return []

@@ -12,8 +12,10 @@ important at the top.
 from __future__ import annotations
 
 import numpy as np
-from lbp_headache.analysis.sensitivity.methods import LocalResult, MorrisResult, SobolResult
-from lbp_headache.report.run_figures import FONT_SIZE, figure_style
+from lbp_headache.analysis.sensitivity.local import LocalResult
+from lbp_headache.analysis.sensitivity.morris import MorrisResult
+from lbp_headache.analysis.sensitivity.sobol import SobolResult
+from lbp_headache.report.figure_style import FONT_SIZE, figure_png, figure_style
 
 FIRST_ORDER_COLOR = "#56B4E9"   # sky blue
 TOTAL_ORDER_COLOR = "#0072B2"   # blue
@@ -66,7 +68,7 @@ def plot_sobol_indices(result: SobolResult, ax=None, *, top: int | None = None,
     Parameters
     ----------
     result
-        A :class:`~lbp_headache.analysis.sensitivity.methods.SobolResult`.
+        A :class:`~lbp_headache.analysis.sensitivity.SobolResult`.
     ax
         matplotlib Axes to draw on (a new figure if ``None``).
     top
@@ -117,9 +119,9 @@ def plot_tornado(result: LocalResult | MorrisResult, ax=None, *, top: int | None
     Parameters
     ----------
     result
-        A :class:`~lbp_headache.analysis.sensitivity.methods.LocalResult` (bars are the
+        A :class:`~lbp_headache.analysis.sensitivity.LocalResult` (bars are the
         normalized sensitivities) or a
-        :class:`~lbp_headache.analysis.sensitivity.methods.MorrisResult` (bars are ``mu``).
+        :class:`~lbp_headache.analysis.sensitivity.MorrisResult` (bars are ``mu``).
     ax
         matplotlib Axes to draw on (a new figure if ``None``).
     top
@@ -186,7 +188,7 @@ def plot_morris(result: MorrisResult, ax=None, *, title: str | None = None):
     Parameters
     ----------
     result
-        A :class:`~lbp_headache.analysis.sensitivity.methods.MorrisResult`.
+        A :class:`~lbp_headache.analysis.sensitivity.MorrisResult`.
     ax
         matplotlib Axes to draw on (a new figure if ``None``).
     title
@@ -229,3 +231,21 @@ def plot_morris(result: MorrisResult, ax=None, *, title: str | None = None):
                               f"{result.levels} levels)", fontsize=FONT_SIZE + 1)
         ax.legend(loc="upper left", frameon=False)
     return ax
+
+
+class _SensitivityFigures:
+    """The figures of ``run_sensitivity``
+    (:class:`lbp_headache.analysis.sensitivity.runner.SensitivityFigures`)."""
+
+    FILES = {"sobol": "sobol_indices.png", "morris": "morris.png", "local": "tornado.png"}
+    DRAW = {"sobol": plot_sobol_indices, "morris": plot_morris, "local": plot_tornado}
+
+    def names(self, methods: tuple[str, ...]) -> dict[str, str]:
+        return {method: self.FILES[method] for method in methods}
+
+    def draw(self, method: str, result, title: str) -> bytes:
+        ax = self.DRAW[method](result, title=title)
+        return figure_png(ax.figure)
+
+
+SENSITIVITY_FIGURES = _SensitivityFigures()

@@ -14,7 +14,7 @@ from lbp_headache.analysis.metrics import CHRONIFIED_LEVEL, METRICS
 from lbp_headache.analysis.sweep.spec import SweepSpec
 from lbp_headache.core.parameters import BY_NAME
 from lbp_headache.core.units import pretty
-from lbp_headache.report.run_figures import CYCLE, LINE_WIDTH, figure_png, figure_style
+from lbp_headache.report.figure_style import CYCLE, LINE_WIDTH, figure_png, figure_style
 
 MAX_SCATTER_POINTS = 5000
 MAP_METRIC_PREFERENCE = ("headache_days_per_month", "mean_headache", "headache_burden")
@@ -161,3 +161,21 @@ def render_sweep_figures(spec: SweepSpec, design: np.ndarray,
         figures.append((name, figure_png(ax.figure)))
         plt.close(ax.figure)
     return figures
+
+
+class _SweepFigures:
+    """The sweep runner's figures (:class:`lbp_headache.analysis.sweep.runner.SweepFigures`)."""
+
+    def names(self, spec: SweepSpec) -> list[str]:
+        return sweep_figure_names(spec)
+
+    def draw(self, spec: SweepSpec, design: np.ndarray, read_columns) -> list[tuple[str, bytes]]:
+        names = [m for m in spec.metrics if m in FIGURE_METRICS]
+        if not names:
+            return []
+        columns = set(names) | ({"final_sensitization"} & set(spec.metrics))
+        limit = None if spec.design == "grid" else MAX_SCATTER_POINTS
+        return render_sweep_figures(spec, design, read_columns(sorted(columns), limit))
+
+
+SWEEP_FIGURES = _SweepFigures()

@@ -3,14 +3,16 @@
 :func:`resolved_scenario` gives the resolved scenario as JSON-ready data (it
 goes into ``summary.json``); :func:`explain_lines` gives the same as text for
 ``lbp-headache validate --explain``. Times are shown in days, the unit the
-model runs in, and in calendar units (a month is a year / 12 = 30.4375 days,
-as pint defines it), so a student sees that a bare ``start: 2`` means day 2.
+model runs in, and in calendar units (a calendar month is a year / 12 =
+30.4375 days, as pint defines it: :mod:`lbp_headache.core.calendar`), so a
+student sees that a bare ``start: 2`` means day 2.
 """
 
 from __future__ import annotations
 
 import math
 
+from lbp_headache.core.calendar import CALENDAR_MONTH_DAYS, DAYS_PER_WEEK, DAYS_PER_YEAR
 from lbp_headache.core.parameters import BY_NAME
 from lbp_headache.core.states import STATES
 from lbp_headache.core.units import pretty
@@ -18,9 +20,6 @@ from lbp_headache.scenario.profiles import Profile
 from lbp_headache.scenario.record import Scenario
 from lbp_headache.scenario.treatments import Treatment
 
-DAYS_PER_WEEK = 7.0
-DAYS_PER_MONTH = 365.25 / 12.0
-DAYS_PER_YEAR = 365.25
 MAX_LISTED_PIECES = 12  # per profile in the text form (the JSON form lists them all)
 PROFILE_UNITS = {"lumbar_pain": "0-10 rating", "disc_degeneration": "0-1",
                  "ergonomic_load": "0-1"}
@@ -37,7 +36,7 @@ def calendar(days: float) -> str:
     if days < 60.0:
         return f"{days / DAYS_PER_WEEK:.4g} weeks"
     if days < 2 * DAYS_PER_YEAR:
-        return f"{days / DAYS_PER_MONTH:.4g} months"
+        return f"{days / CALENDAR_MONTH_DAYS:.4g} months"
     return f"{days / DAYS_PER_YEAR:.4g} years"
 
 

@@ -29,9 +29,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lbp_headache.core.errors import ParameterError, Problem, ScenarioError, UnitError
-from lbp_headache.core.parameters import BY_NAME, check_value, suggest, unknown_parameter
+from lbp_headache.core.parameters import BY_NAME, check_value, unknown_parameter
 from lbp_headache.core.states import STATE_NAMES, STATES
+from lbp_headache.core.suggestions import suggest
 from lbp_headache.core.units import to_canonical
+from lbp_headache.files.bundled import resolve_argument
 from lbp_headache.files.input_files import YAML_SUFFIXES, InputFileError, PathPolicy
 from lbp_headache.files.problem_collector import (
     MAX_DESCRIPTION_CHARS,
@@ -169,13 +171,14 @@ def _check_cost(scenario: Scenario, doc: YamlMap, problems: ProblemCollector) ->
 
 
 def expand_paths(paths: Sequence[str | os.PathLike]) -> list[Path]:
-    """Expand scenario arguments: files as given; a folder becomes its ``*.yaml`` files.
+    """Expand scenario arguments: files as given, bundled names, folders.
 
     Parameters
     ----------
     paths
-        Files and folders. Folders are not searched recursively; their
-        ``*.yaml`` files are sorted by name.
+        Files, folders and bundled scenario names (``healthy``: see
+        :func:`lbp_headache.files.bundled.resolve_argument`). A folder stands
+        for its ``*.yaml`` files, sorted by name (not searched recursively).
 
     Returns
     -------
@@ -185,14 +188,17 @@ def expand_paths(paths: Sequence[str | os.PathLike]) -> list[Path]:
     Raises
     ------
     ScenarioError
-        For a path that does not exist or a folder without ``.yaml`` files
-        (every such path is reported).
+        For an argument that names nothing, names both a local file and a
+        bundled scenario, or a folder without ``.yaml`` files (every such
+        argument is reported).
     """
     found: list[Path] = []
     problems: list[Problem] = []
     for item in paths:
-        path = Path(item)
-        if path.is_dir():
+        path, problem = resolve_argument(os.fspath(item), "scenario")
+        if problem is not None:
+            problems.append(problem)
+        elif path.is_dir():
             files = sorted((p for p in path.glob("*.yaml") if p.is_file()), key=lambda p: p.name)
             if not files:
                 problems.append(Problem(os.fspath(item), None, "", "folder has no .yaml files"))

@@ -14,8 +14,6 @@ from types import MappingProxyType
 from lbp_headache.scenario.profiles import Profile, constant
 from lbp_headache.scenario.treatments import Treatment
 
-MONTH_DAYS = 28.0  # the observation window of one "month" (trial convention)
-
 
 def _frozen(mapping: Mapping[str, float] | None) -> Mapping[str, float]:
     return MappingProxyType(dict(mapping or {}))

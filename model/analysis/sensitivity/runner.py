@@ -9,7 +9,7 @@ For each base scenario of the spec, the chosen output metric (default
 * **local** normalized sensitivities (elasticities) at the base point: the
   table values with the scenario's and the spec's ``fixed`` values applied.
 
-Designs come from :mod:`lbp_headache.analysis.sensitivity.methods`; every row is simulated by
+Designs come from :mod:`lbp_headache.analysis.sensitivity`; every row is simulated by
 the compiled batch engine, chunk by chunk on the sweep backends, so a Sobol
 analysis over millions of rows runs like a sweep. Outputs per scenario:
 ``sobol.csv``, ``morris.csv``, ``local.csv``, ``sensitivity.json`` and the
@@ -23,24 +23,24 @@ import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from lbp_headache.analysis.backends import open_backend
-from lbp_headache.analysis.sensitivity.methods import (
-    ParameterSpace,
-    local_analyze,
-    local_sample,
-    morris_analyze,
-    morris_sample,
-    sobol_analyze,
-    sobol_sample,
-)
+from lbp_headache.analysis.sensitivity.local import local_analyze, local_sample
+from lbp_headache.analysis.sensitivity.morris import morris_analyze, morris_sample
+from lbp_headache.analysis.sensitivity.sobol import sobol_analyze, sobol_sample
+from lbp_headache.analysis.space import ParameterSpace
+from lbp_headache.analysis.sweep.design import describe
+from lbp_headache.analysis.sweep.design import parameter_space as swept_space
 from lbp_headache.analysis.sweep.runner import ChunkJob, parameter_sets, run_chunk
-from lbp_headache.analysis.sweep.spec import SweepSpec, describe
+from lbp_headache.analysis.sweep.spec import SweepSpec
+from lbp_headache.core.disclaimer import DISCLAIMER, RED_FLAGS
 from lbp_headache.core.parameters import INDEX, parameter_vector
 from lbp_headache.engine.batch import BatchSettings
+from lbp_headache.files.json_data import to_json
 from lbp_headache.files.output_folder import OutputConflict, OutputFolder
-from lbp_headache.report.run_folder import DISCLAIMER, RED_FLAGS, to_json
+from lbp_headache.files.provenance import now, provenance
 
 BCA_LIMIT = 1024  # above this many base points the bootstrap uses percentile intervals
 
@@ -53,14 +53,19 @@ class SensitivityOutcome:
     summary_lines: tuple[str, ...]
 
 
+class SensitivityFigures(Protocol):
+    """What draws the figures of an analysis (the report layer): the analysis only computes."""
+
+    def names(self, methods: tuple[str, ...]) -> dict[str, str]:
+        """``{method: file name}`` of the figure of each method."""
+
+    def draw(self, method: str, result, title: str) -> bytes:
+        """The PNG bytes of ``method``'s figure of ``result``."""
+
+
 def parameter_space(spec: SweepSpec) -> ParameterSpace:
     """The swept parameters as an analysis space (log-uniform where the spec says ``log``)."""
-    return ParameterSpace(
-        tuple(p.name for p in spec.parameters),
-        np.array([p.low for p in spec.parameters]),
-        np.array([p.high for p in spec.parameters]),
-        log_scale=np.array([p.scale == "log" for p in spec.parameters]),
-    )
+    return swept_space(spec.parameters)
 
 
 def evaluate(spec: SweepSpec, label: str, rows: np.ndarray, output: str, backend,
@@ -96,28 +101,32 @@ def evaluate(spec: SweepSpec, label: str, rows: np.ndarray, output: str, backend
     return np.concatenate(values)
 
 
-def planned_files(spec: SweepSpec) -> list[str]:
+def planned_files(spec: SweepSpec, figures: SensitivityFigures | None = None) -> list[str]:
     """Files ``run_sensitivity`` writes, relative to its folder."""
-    figures = {"sobol": "sobol_indices.png", "morris": "morris.png", "local": "tornado.png"}
     methods = spec.sensitivity.methods if spec.sensitivity is not None else ()
+    names = figures.names(methods) if figures is not None else {}
     return [rel for label, _ in spec.scenarios
             for rel in (*(f"{label}/{m}.csv" for m in methods),
-                        *(f"{label}/{figures[m]}" for m in methods),
+                        *(f"{label}/{names[m]}" for m in methods if m in names),
                         f"{label}/sensitivity.json")]
 
 
 def run_sensitivity(spec: SweepSpec, folder: str | os.PathLike, *, workers: int | None = None,
                     scheduler: str | None = None,
-                    settings: BatchSettings = BatchSettings()) -> SensitivityOutcome:
+                    settings: BatchSettings = BatchSettings(),
+                    figures: SensitivityFigures | None = None) -> SensitivityOutcome:
     """Run every method of ``spec.sensitivity`` on every base scenario into ``folder``.
+
+    ``figures`` draws each method's figure (the report layer's
+    :data:`lbp_headache.report.sensitivity_figures.SENSITIVITY_FIGURES`);
+    ``None``: tables and JSON only.
 
     Raises
     ------
     ValueError
         If simulations failed (non-finite outputs) or the output does not vary.
     """
-    from lbp_headache.core.version import __version__
-
+    started = now()
     sensitivity = spec.sensitivity
     if sensitivity is None:
         raise ValueError("the spec has no 'sensitivity:' block")
@@ -132,7 +141,7 @@ def run_sensitivity(spec: SweepSpec, folder: str | os.PathLike, *, workers: int 
         backend.close()
         raise
     try:
-        conflicts = out.conflicts(planned_files(spec))
+        conflicts = out.conflicts(planned_files(spec, figures))
         if conflicts:
             raise OutputConflict("\n".join(conflicts))
         for label, scenario in spec.scenarios:
@@ -161,7 +170,7 @@ def run_sensitivity(spec: SweepSpec, folder: str | os.PathLike, *, workers: int 
                 outputs = evaluate(spec, label, design.stacked(), sensitivity.output, backend,
                                    settings)
                 results["local"] = local_analyze(design, outputs)
-            files += _write(out, label, spec, results, settings, __version__)
+            files += _write(out, label, spec, results, settings, figures, started)
             lines += _summary(label, sensitivity.output, results)
     finally:
         backend.close()
@@ -179,33 +188,28 @@ def _rows_csv(rows: list[dict]) -> str:
 
 
 def _write(out: OutputFolder, label: str, spec: SweepSpec, results: dict,
-           settings: BatchSettings, version: str) -> list[Path]:
-    import matplotlib.pyplot as plt
-    from lbp_headache.report.run_figures import figure_png
-    from lbp_headache.report.sensitivity_figures import (
-        plot_morris,
-        plot_sobol_indices,
-        plot_tornado,
-    )
-
+           settings: BatchSettings, figures: SensitivityFigures | None,
+           started) -> list[Path]:
     files = []
     for method, result in results.items():
         files.append(out.write_text(f"{label}/{method}.csv", _rows_csv(result.as_rows())))
-    output = spec.sensitivity.output.replace("_", " ")
-    where = label.replace("_", " ")
-    figures = {
-        "sobol": (plot_sobol_indices, "sobol_indices.png", f"Sobol indices of {output}: {where}"),
-        "morris": (plot_morris, "morris.png", f"Morris screening of {output}: {where}"),
-        "local": (plot_tornado, "tornado.png", f"Local sensitivity of {output}: {where}"),
-    }
-    for method, result in results.items():
-        draw, name, title = figures[method]
-        ax = draw(result, title=title)
-        files.append(out.write_bytes(f"{label}/{name}", figure_png(ax.figure)))
-        plt.close(ax.figure)
+    if figures is not None:
+        output = spec.sensitivity.output.replace("_", " ")
+        where = label.replace("_", " ")
+        titles = {"sobol": f"Sobol indices of {output}: {where}",
+                  "morris": f"Morris screening of {output}: {where}",
+                  "local": f"Local sensitivity of {output}: {where}"}
+        names = figures.names(tuple(results))
+        for method, result in results.items():
+            png = figures.draw(method, result, titles[method])
+            files.append(out.write_bytes(f"{label}/{names[method]}", png))
+    inputs = {spec.source: spec.source_hash}
+    inputs.update({s.source: s.source_hash for _, s in spec.scenarios if s.source})
+    record = provenance(started=started, inputs=inputs,
+                        settings={"engine": settings.as_dict(), "seed": spec.seed})
     summary = {
-        "package": "lbp-headache",
-        "version": version,
+        "package": record["package"],
+        "version": record["version"],
         "disclaimer": DISCLAIMER,
         "red_flags": list(RED_FLAGS),
         "scenario": label,
@@ -213,6 +217,7 @@ def _write(out: OutputFolder, label: str, spec: SweepSpec, results: dict,
         "spec": describe(spec),
         "engine": settings.as_dict(),
         "results": {method: result.to_dict() for method, result in results.items()},
+        "provenance": record,
     }
     files.append(out.write_text(f"{label}/sensitivity.json", to_json(summary)))
     return files

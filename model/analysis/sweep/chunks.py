@@ -179,3 +179,37 @@ def clear(root: Path) -> None:
         else:
             os.unlink(entry.path)
     os.rmdir(root)
+
+
+# --- where chunks are, and which -------------------------------------------------------------
+
+FOLDER = "chunks"  # a sweep's chunk folder, relative to its output folder
+
+
+def chunk_ranges(labels, n_sets: int, chunk_size: int):
+    """``(label, index, first set, end set)`` of every chunk: each label's sets in order."""
+    for label in labels:
+        for index, lo in enumerate(range(0, n_sets, chunk_size)):
+            yield label, index, lo, min(lo + chunk_size, n_sets)
+
+
+def chunk_path(root: Path, label: str, index: int) -> Path:
+    """The file of chunk ``index`` of ``label`` in the chunks folder ``root``."""
+    return root / label / f"chunk_{index:06d}.npz"
+
+
+def verified_chunk(root: Path, sweep_id: str, label: str, index: int, lo: int,
+                   hi: int) -> dict[str, np.ndarray]:
+    """The columns of a finished chunk, verified against its identity.
+
+    Raises
+    ------
+    ChunkError
+        Naming the file and saying how to recompute it.
+    """
+    path = chunk_path(root, label, index)
+    try:
+        return read_chunk(path, chunk_identity(sweep_id, label, index, lo, hi - lo))
+    except ChunkError as exc:
+        raise ChunkError(f"{path}: {exc}; it is not used: run the sweep again with --resume "
+                         "to recompute it") from None
