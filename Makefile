@@ -13,12 +13,14 @@ demo: $(VENV)/.installed
 	cp results/sweeps/chronification_map/figures/persistent_back_pain__headache_days_per_month_map.png figures/chronification_map.png
 
 test: $(VENV)/.installed-dev
-	$(BIN)/ruff check model tests
+	$(BIN)/ruff check model tests benchmarks
 	$(BIN)/python -m lbp_headache.report.docs --check
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check model tests
+	$(BIN)/ruff check model tests benchmarks
+	$(BIN)/lint-imports
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m lbp_headache.report.docs

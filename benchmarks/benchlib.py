@@ -62,11 +62,16 @@ def relative_errors(headache, reference):
 
 def write_sweep_spec(folder: Path, n_sets: int, seed: int = SWEEP_SEED,
                      chunk_size: int | None = None) -> Path:
-    """Write a metrics-only latin-hypercube sweep of ``n_sets`` sets into ``folder``."""
+    """Write a metrics-only latin-hypercube sweep of ``n_sets`` sets into ``folder``.
+
+    The scenario is copied next to the spec: a sweep file may only name files
+    relative to its own folder (docs/security.md).
+    """
+    (Path(folder) / SCENARIO.name).write_bytes(SCENARIO.read_bytes())
     lines = [
         f"name: benchmark sweep of {n_sets} sets",
         "description: Benchmark (benchmarks/run.py); metrics only, no trajectories.",
-        f"scenario: {SCENARIO}",
+        f"scenario: {SCENARIO.name}",
         "parameters:",
         *(f"  {name}: {options}" for name, options in SWEPT_PARAMETERS),
         "design: latin_hypercube",

@@ -64,7 +64,8 @@ def measure(scenario, rows: np.ndarray, repeats: int = 5, calls: int = 200_000) 
     first :data:`LANES` for the block); the inputs are those of the scenario's
     second segment (the lumbar pain course is running).
     """
-    from lbp_headache.engine.batch import initial_states, segment_tables
+    from lbp_headache.engine.batch import initial_states
+    from lbp_headache.engine.schedule import segment_tables
 
     rows = np.resize(rows, (LANES, rows.shape[1]))
     _, _, inputs, per_segment = segment_tables(scenario, rows)

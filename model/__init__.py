@@ -18,6 +18,8 @@ stable entry points; the batch engine and the sweep runners load on first use
 (they bring numba).
 """
 
+import importlib
+
 from lbp_headache.analysis.observation import sample_diary, summarize
 from lbp_headache.core.errors import (
     ModelError,
@@ -48,8 +50,6 @@ _LAZY = {
 
 def __getattr__(name: str):
     if name in _LAZY:
-        import importlib  # the lazy entry points above (PEP 562)
-
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'lbp_headache' has no attribute '{name}'")
 

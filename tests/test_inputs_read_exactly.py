@@ -188,7 +188,7 @@ def test_digits_other_than_0_to_9_are_refused(write_yaml, text, digit):
 def test_a_diary_cell_with_other_digits_is_refused(write_yaml):
     write_yaml("d.csv", "day,value\n0,2\n５,3\n")
     path = write_yaml("s.yaml", "duration: 10\nlumbar_pain: {type: diary, file: d.csv}\n")
-    with pytest.raises(ScenarioError):
+    with pytest.raises(ScenarioError, match="d.csv:3"):
         load_scenario(path)
 
 

@@ -21,7 +21,13 @@ from lbp_headache.analysis.observation import sample_diary
 from lbp_headache.core.equations import rhs, rhs_at, steady_state
 from lbp_headache.core.errors import SolverError
 from lbp_headache.core.parameters import PARAMETERS, parameter_vector
-from lbp_headache.core.states import HEADACHE_COMPONENTS, STATE_INDEX, STATE_NAMES, STATES
+from lbp_headache.core.states import (
+    HEADACHE_COMPONENTS,
+    STATE_INDEX,
+    STATE_NAMES,
+    STATES,
+    THRESHOLD,
+)
 from lbp_headache.engine.result import COLUMNS
 from lbp_headache.engine.schedule import boundaries
 from lbp_headache.engine.simulate import simulate
@@ -283,6 +289,35 @@ def test_steady_state_zeroes_rhs_and_simulation_stays_there(pain, disc, load):
     )
     for i, name in enumerate(STATE_NAMES):
         assert_allclose(result.columns[name], y[i], rtol=1e-8, atol=1e-10, err_msg=name)
+
+
+def test_steady_state_refuses_a_threshold_that_did_not_settle():
+    """At the fold of the sensitization switch the healthy branch ends and the fixed-point
+    iteration creeps (a saddle-node): it must raise, naming the parameters, not return the
+    unsettled value. Away from the fold it settles to a fixed point."""
+    p = parameter_vector()
+    low, high = 2.0, 4.0  # lumbar pain: healthy branch below the fold, sensitized above
+
+    def settles_healthy(pain: float) -> bool | None:
+        try:
+            return bool(steady_state(p, pain)[THRESHOLD] > 0.9)
+        except SolverError:
+            return None
+
+    fold = None
+    for _ in range(60):
+        middle = 0.5 * (low + high)
+        verdict = settles_healthy(middle)
+        if verdict is None:
+            fold = middle
+            break
+        low, high = (middle, high) if verdict else (low, middle)
+    assert fold is not None, "bisection reached the fold without the iteration stalling"
+    with pytest.raises(SolverError, match=r"did not settle .*sensitization_feedback = 1"):
+        steady_state(p, fold)
+    y = steady_state(p, fold - 0.05)
+    assert_allclose(rhs(0.0, y, p, constant_inputs(fold - 0.05, 0.0, 0.0))[THRESHOLD], 0.0,
+                    atol=1e-12)
 
 
 # --- reference solver and convergence ------------------------------------------------

@@ -151,7 +151,7 @@ def test_a_second_writer_into_the_same_folder_is_refused(tmp_path, spec_file, ca
     out = tmp_path / "out"
     with OutputFolder(out):
         code, _, err = run_cli(capsys, "sweep", spec_file, "--out", out, "--workers", "1")
-        with pytest.raises(FolderBusy):
+        with pytest.raises(FolderBusy, match="another lbp-headache process"):
             OutputFolder(out).open()
     assert code == 2
     assert err.strip() == (f"{out}: another lbp-headache process is writing into this "
@@ -163,7 +163,7 @@ def test_a_second_writer_into_the_same_folder_is_refused(tmp_path, spec_file, ca
 def test_the_lock_file_must_not_be_a_symlink(tmp_path):
     (tmp_path / "D").mkdir()
     os.symlink(tmp_path / "elsewhere", tmp_path / "D" / LOCK)
-    with pytest.raises(OutputConflict):
+    with pytest.raises(OutputConflict, match="cannot open the lock file .*is it a symlink"):
         OutputFolder(tmp_path / "D").open()
     assert not (tmp_path / "elsewhere").exists()
 

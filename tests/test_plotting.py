@@ -98,7 +98,7 @@ def test_plot_comparison_legend_and_markers(treated, untreated):
     markers = [line for line in ax.lines if line.get_marker() == "v"]
     assert len(markers) == 1
     assert markers[0].get_xdata()[0] == pytest.approx(20.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one result"):
         plot_comparison([])
 
 

@@ -63,10 +63,13 @@ def test_from_points_repeated_time_is_a_right_continuous_jump():
 
 
 @pytest.mark.parametrize(
-    ("times", "values"), [([0.0, -1.0], [1.0, 2.0]), ([5.0, 2.0], [1.0, 2.0]), ([0.0, 1.0], [1.0])]
+    ("times", "values", "message"),
+    [([0.0, -1.0], [1.0, 2.0], "non-negative and non-decreasing"),
+     ([5.0, 2.0], [1.0, 2.0], "non-negative and non-decreasing"),
+     ([0.0, 1.0], [1.0], "non-empty and of equal length")],
 )
-def test_from_points_rejects_bad_points(times, values):
-    with pytest.raises(ValueError):
+def test_from_points_rejects_bad_points(times, values, message):
+    with pytest.raises(ValueError, match=message):
         profiles.from_points(times, values)
 
 
@@ -92,7 +95,7 @@ def test_flares_produce_the_right_number_of_pulses(first, every, length, until, 
 
 
 def test_flares_reject_a_flare_longer_than_its_period():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="0 < length < every"):
         profiles.flares(1.0, 5.0, first=0.0, every=10.0, length=10.0, until=100.0)
 
 
@@ -112,7 +115,7 @@ def test_natural_history_matches_menezes_costa(course, published):
     assert_allclose(midway, (published[0] + published[1]) / 20.0, rtol=1e-14)
     scaled = profiles.natural_history(course, scale=0.6)
     assert_allclose(scaled(7.0 * weeks), 0.06 * np.array(published), rtol=1e-14)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown natural-history course 'chronic'"):
         profiles.natural_history("chronic")
 
 
@@ -173,13 +176,13 @@ def test_dose_above_standard_adds_nothing(kind, drug, standard):
 
 
 def test_treatment_rejects_bad_windows_and_types():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="0 <= start < stop"):
         Treatment("physical_therapy", 10.0, 10.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown treatment type 'physio'"):
         Treatment("physio", 0.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs a drug from"):
         Treatment("neuropathic_medication", 0.0, drug="aspirin")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="exactly one of value and scale"):
         Treatment("parameter_change", 0.0, parameter="tau_posture")
 
 

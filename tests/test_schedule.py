@@ -17,8 +17,8 @@ import pytest
 from lbp_headache.core.parameters import DRUGS, INDEX, NAMES, parameter_vector
 from lbp_headache.core.states import N_SEGMENT_INPUTS, U_DISC, U_ERGO, U_LUMBAR, U_PT_TARGET, U_T0
 from lbp_headache.engine import solver
-from lbp_headache.engine.batch import segment_tables, simulate_batch
-from lbp_headache.engine.schedule import active_runs, boundaries, build_segments
+from lbp_headache.engine.batch import simulate_batch
+from lbp_headache.engine.schedule import active_runs, boundaries, build_segments, segment_tables
 from lbp_headache.engine.simulate import initial_state, simulate
 from lbp_headache.engine.solver import REFERENCE_SETTINGS, SHORT_SEGMENT, SolverSettings
 from lbp_headache.scenario import profiles

@@ -13,6 +13,7 @@ bit whichever backend ran them.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -85,7 +86,7 @@ class DaskBackend:
 
     def __init__(self, address: str, workers: int | None = None):
         try:
-            from distributed import Client, LocalCluster
+            from distributed import Client, LocalCluster  # lazy: the optional Dask extra
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ImportError(
                 "--scheduler needs Dask: pip install 'lbp-headache[distributed]'") from exc
@@ -109,7 +110,7 @@ class DaskBackend:
         return self.client.submit(function, *args, pure=False)
 
     def wait_first(self, pending: set) -> tuple[set, set]:
-        from distributed import wait
+        from distributed import wait  # lazy: the optional Dask extra
 
         result = wait(list(pending), return_when="FIRST_COMPLETED")
         return set(result.done), set(result.not_done)
@@ -166,9 +167,7 @@ def probe_scheduler(address: str, seconds: float | None = None) -> None:
     SchedulerError
         If nothing answers as a Dask scheduler within ``seconds``.
     """
-    import asyncio
-
-    from distributed.comm import connect
+    from distributed.comm import connect  # lazy: the optional Dask extra
 
     seconds = CONNECT_SECONDS if seconds is None else seconds
 

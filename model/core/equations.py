@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from lbp_headache.core.errors import SolverError
 from lbp_headache.core.parameters import INDEX
 from lbp_headache.core.states import (
     ERGO_EFFECT,
@@ -62,6 +63,9 @@ from lbp_headache.core.states import (
 
 _LN2 = math.log(2.0)
 _THRESHOLD_FLOOR = 1e-6
+# The healthy-branch fixed point of the threshold (steady_state): iteration limit and tolerance.
+STEADY_STATE_ITERATIONS = 10_000
+STEADY_STATE_TOLERANCE = 1e-15
 
 # Parameter positions, resolved once (plain ints: compile-time constants for numba).
 P_STIFFNESS = INDEX["posture_chain_stiffness"]
@@ -396,18 +400,29 @@ def steady_state(p: np.ndarray, lumbar_pain: float = 0.0, disc_degeneration: flo
     With the default arguments this is the healthy steady state used as the
     default initial condition. ``p`` may also be a ``(n_parameters, n_sets)``
     array; the result is then ``(n_states, n_sets)``.
+
+    Raises
+    ------
+    SolverError
+        If the iteration has not settled to :data:`STEADY_STATE_TOLERANCE`
+        after :data:`STEADY_STATE_ITERATIONS` steps (near a fold of the
+        threshold's fixed points, where convergence is slowest), naming the
+        sensitization parameters of the first set that did not settle.
     """
     p = np.asarray(p, dtype=float)
     y = np.zeros((N_STATES,) + p.shape[1:])
     y[POSTURE] = posture_target(lumbar_pain, ergonomic_load, 0.0, 0.0, p)
     y[NECK] = neck_tension_target(y[POSTURE], 0.0, p)
     level = np.zeros(p.shape[1:])
-    for _ in range(10_000):
+    for _ in range(STEADY_STATE_ITERATIONS):
         theta = threshold_target(lumbar_pain, level, 0.0, p)
         new_level = sensitization_level(theta, p)
-        if np.max(np.abs(new_level - level)) < 1e-15:
+        if np.max(np.abs(new_level - level)) < STEADY_STATE_TOLERANCE:
             break
         level = new_level
+    else:
+        raise SolverError(_no_steady_state(p, level, new_level, lumbar_pain), time=0.0,
+                          state="pain_threshold")
     y[THRESHOLD] = 1.0 - p[P_SENS_DEPTH] * level
     y[IL6], y[TNF] = cytokine_targets(disc_degeneration, 0.0, p)
     y[NEUROINFLAMMATION] = neuroinflammation_target(y[IL6], y[TNF], p)
@@ -415,3 +430,18 @@ def steady_state(p: np.ndarray, lumbar_pain: float = 0.0, disc_degeneration: flo
     for offset, component in enumerate(components):
         y[H_TENSION + offset] = component
     return y
+
+
+def _no_steady_state(p: np.ndarray, level, new_level, lumbar_pain: float) -> str:
+    """The message of a threshold fixed-point iteration that did not settle."""
+    change = np.abs(np.asarray(new_level - level, dtype=float)).reshape(-1)
+    worst = int(np.argmax(change))
+    columns = p.reshape(p.shape[0], -1)
+    names = ("sensitization_depth", "sensitization_half_drive", "sensitization_hill",
+             "sensitization_feedback")
+    values = ", ".join(f"{name} = {columns[INDEX[name], worst]:.6g}" for name in names)
+    where = f"set {worst}: " if columns.shape[1] > 1 else ""
+    return (f"the steady state of the pain threshold did not settle in "
+            f"{STEADY_STATE_ITERATIONS:,} iterations at lumbar pain {lumbar_pain:g} "
+            f"({where}{values}; last change {change[worst]:.3g}): the parameters are at a "
+            "fold of the sensitization switch; move one of them slightly")

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from lbp_headache.core.equations import steady_state
 from lbp_headache.core.parameters import NAMES
-from lbp_headache.core.states import N_SEGMENT_INPUTS, STATE_INDEX, STATE_NAMES, STATES, U_PT_TARGET
-from lbp_headache.engine.schedule import boundaries, profile_inputs, treatment_runs
+from lbp_headache.core.states import STATE_INDEX, STATE_NAMES, STATES
+from lbp_headache.engine.schedule import segment_tables
 from lbp_headache.scenario.record import Scenario
 
 _LOWER = np.array([s.low for s in STATES])
@@ -52,7 +52,10 @@ class BatchSettings:
             raise ValueError("need 0 < first_step <= max_step")
 
     def as_dict(self) -> dict:
-        from lbp_headache.engine.batch_kernel import LANES, THRESHOLD_WEIGHT
+        from lbp_headache.engine.batch_kernel import (  # lazy: the kernel module loads numba
+            LANES,
+            THRESHOLD_WEIGHT,
+        )
 
         method = ("exponential Runge-Kutta (Hochbruck-Ostermann, stiff order 4), adaptive per set, "
                   f"{LANES} SIMD lanes")
@@ -85,40 +88,6 @@ class BatchResult:
 def day_grid(duration: float) -> np.ndarray:
     """Whole days ``0, 1, ..., floor(duration)`` (as :func:`lbp_headache.engine.simulate` uses)."""
     return np.arange(math.floor(duration + 1e-9) + 1, dtype=float)
-
-
-def segment_tables(scenario: Scenario, parameter_sets: np.ndarray):
-    """Segment boundaries, per-set inputs and per-set parameters of ``scenario``.
-
-    Returns ``(starts, ends, inputs, parameters)`` with ``inputs`` of shape
-    ``(n_sets, n_segments, n_inputs)`` and ``parameters`` of shape
-    ``(n_sets, n_segments, n_parameters)`` (a read-only broadcast view when no
-    treatment changes a parameter). The values are those of
-    :func:`lbp_headache.engine.schedule.build_segments` for each set; the treatments are
-    combined once per run of segments with the same active treatments
-    (:func:`lbp_headache.engine.schedule.treatment_runs`).
-    """
-    edges = boundaries(scenario)
-    starts = np.array(edges[:-1], dtype=float)
-    ends = np.array(edges[1:], dtype=float)
-    n_sets = parameter_sets.shape[0]
-    base = parameter_sets.T
-    changes = any(t.type == "parameter_change" for t in scenario.treatments)
-    if changes:
-        # Filled in order first: written run by run, fresh memory would be paged in out of
-        # order (one page per set and run), several times slower than the fill.
-        per_segment = np.empty((n_sets, starts.size, len(NAMES)))
-        per_segment[:] = parameter_sets[:, None, :]
-    else:
-        per_segment = np.broadcast_to(parameter_sets[:, None, :],
-                                      (n_sets, starts.size, len(NAMES)))
-    inputs = np.empty((n_sets, starts.size, N_SEGMENT_INPUTS))
-    inputs[:] = profile_inputs(scenario, starts)
-    for first, end, p, targets in treatment_runs(scenario.treatments, starts, base):
-        if changes:
-            per_segment[:, first:end, :] = p.T[:, None, :]
-        inputs[:, first:end, U_PT_TARGET:U_PT_TARGET + 4] = targets.T[:, None, :]
-    return starts, ends, inputs, per_segment
 
 
 def initial_states(scenario: Scenario, parameter_sets: np.ndarray) -> np.ndarray:
@@ -154,7 +123,7 @@ def simulate_batch(scenario: Scenario, parameter_sets: np.ndarray, *,
     BatchResult
         Daily states ``0 .. floor(duration)``, status and step counts.
     """
-    from lbp_headache.engine import batch_kernel
+    import lbp_headache.engine.batch_kernel as batch_kernel  # lazy: loads numba, compiles once
 
     parameter_sets = np.ascontiguousarray(parameter_sets, dtype=float)
     if parameter_sets.ndim != 2 or parameter_sets.shape[1] != len(NAMES):

@@ -9,7 +9,7 @@ Treatments are swept once over their sorted starts and stops
 (:func:`active_runs`), so the work grows as ``(S + T) log(S + T)`` for ``S``
 segments and ``T`` treatments, plus the work of combining the treatments
 active on each stretch; :func:`build_segments` and
-:func:`lbp_headache.engine.batch.segment_tables` both use it.
+:func:`segment_tables` both use it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from lbp_headache.core.parameters import parameter_vector
+from lbp_headache.core.parameters import NAMES, parameter_vector
 from lbp_headache.core.states import N_SEGMENT_INPUTS, U_DISC, U_ERGO, U_LUMBAR, U_PT_TARGET, U_T0
 from lbp_headache.scenario.record import Scenario, change_times
 from lbp_headache.scenario.treatments import Treatment, active_parameters, active_targets
@@ -128,8 +128,42 @@ def treatment_runs(treatments: Sequence[Treatment], starts: Sequence[float],
         yield first, end, p, active_targets(active, p)
 
 
+def segment_tables(scenario: Scenario, parameter_sets: np.ndarray):
+    """Segment boundaries, per-set inputs and per-set parameters of ``scenario``.
+
+    Returns ``(starts, ends, inputs, parameters)`` with ``inputs`` of shape
+    ``(n_sets, n_segments, n_inputs)`` and ``parameters`` of shape
+    ``(n_sets, n_segments, n_parameters)`` (a read-only broadcast view when no
+    treatment changes a parameter). The values are those of
+    :func:`lbp_headache.engine.schedule.build_segments` for each set; the treatments are
+    combined once per run of segments with the same active treatments
+    (:func:`lbp_headache.engine.schedule.treatment_runs`).
+    """
+    edges = boundaries(scenario)
+    starts = np.array(edges[:-1], dtype=float)
+    ends = np.array(edges[1:], dtype=float)
+    n_sets = parameter_sets.shape[0]
+    base = parameter_sets.T
+    changes = any(t.type == "parameter_change" for t in scenario.treatments)
+    if changes:
+        # Filled in order first: written run by run, fresh memory would be paged in out of
+        # order (one page per set and run), several times slower than the fill.
+        per_segment = np.empty((n_sets, starts.size, len(NAMES)))
+        per_segment[:] = parameter_sets[:, None, :]
+    else:
+        per_segment = np.broadcast_to(parameter_sets[:, None, :],
+                                      (n_sets, starts.size, len(NAMES)))
+    inputs = np.empty((n_sets, starts.size, N_SEGMENT_INPUTS))
+    inputs[:] = profile_inputs(scenario, starts)
+    for first, end, p, targets in treatment_runs(scenario.treatments, starts, base):
+        if changes:
+            per_segment[:, first:end, :] = p.T[:, None, :]
+        inputs[:, first:end, U_PT_TARGET:U_PT_TARGET + 4] = targets.T[:, None, :]
+    return starts, ends, inputs, per_segment
+
+
 def build_segments(scenario: Scenario, base_parameters: np.ndarray | None = None) -> list[Segment]:
-    """Integration segments of ``scenario``.
+    """Integration segments of ``scenario``: :func:`segment_tables` for one parameter set.
 
     Parameters
     ----------
@@ -140,13 +174,7 @@ def build_segments(scenario: Scenario, base_parameters: np.ndarray | None = None
         the scenario's overrides.
     """
     base = parameter_vector(scenario.parameters) if base_parameters is None else base_parameters
-    edges = boundaries(scenario)
-    starts = edges[:-1]
-    table = profile_inputs(scenario, starts)
-    segments = []
-    for first, end, p, targets in treatment_runs(scenario.treatments, starts, base):
-        for k in range(first, end):
-            u = table[k].copy()
-            u[U_PT_TARGET:U_PT_TARGET + 4] = targets
-            segments.append(Segment(edges[k], edges[k + 1], u, p.copy()))
-    return segments
+    starts, ends, inputs, per_segment = segment_tables(scenario, np.asarray(base)[None, :])
+    return [Segment(float(starts[k]), float(ends[k]), inputs[0, k].copy(),
+                    np.array(per_segment[0, k]))
+            for k in range(starts.size)]

@@ -36,8 +36,8 @@ def plot_comparison(results: Sequence[Result], ax=None):
     ValueError
         If ``results`` is empty.
     """
-    import matplotlib as mpl
-    from matplotlib.lines import Line2D
+    import matplotlib as mpl  # lazy: matplotlib is heavy
+    from matplotlib.lines import Line2D  # lazy: matplotlib is heavy
 
     if not results:
         raise ValueError("plot_comparison needs at least one result")

@@ -1,13 +1,15 @@
 """Regenerate the generated parts of the docs from the code.
 
-``python -m lbp_headache.report.docs`` rewrites the text between the ``BEGIN``/``END``
-markers of each generated block (docs/model.md: parameter and state tables;
-docs/inputs.md: the input bounds); the test suite fails when a committed file
-differs from what this would write.
+``python -m lbp_headache.report.docs`` rewrites the text between the
+``BEGIN``/``END`` markers of each generated block (docs/model.md: parameter and
+state tables; docs/inputs.md: the input bounds; docs/architecture.md: the
+module map); the test suite fails when a committed file differs from what this
+would write.
 """
 
 from __future__ import annotations
 
+import ast
 import sys
 from pathlib import Path
 
@@ -18,9 +20,27 @@ from lbp_headache.report.input_limits import limits_table
 # A tool for the checkout: model/report/docs.py -> the repository root.
 DOCS_FOLDER = Path(__file__).resolve().parents[2] / "docs"
 DOC = DOCS_FOLDER / "model.md"
+SOURCE_FOLDER = Path(__file__).resolve().parents[1]  # model/
+
+
+def module_map() -> str:
+    """Markdown table of every module of the package and the first line of its docstring."""
+    lines = ["| module | holds |", "|---|---|"]
+    for path in sorted(SOURCE_FOLDER.rglob("*.py")):
+        rel = path.relative_to(SOURCE_FOLDER).with_suffix("")
+        if rel.name == "__main__":
+            continue
+        name = ".".join(["lbp_headache", *[p for p in rel.parts if p != "__init__"]])
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        summary = doc.strip().splitlines()[0] if doc.strip() else ""
+        lines.append(f"| `{name}` | {summary.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
+
+
 GENERATED = {
     DOC: {"parameter-table": markdown_table, "state-table": state_table},
     DOCS_FOLDER / "inputs.md": {"input-limits": limits_table},
+    DOCS_FOLDER / "architecture.md": {"module-map": module_map},
 }
 
 

@@ -6,7 +6,7 @@ from lbp_headache.report.figure_style import COLORS, FONT_SIZE, LINE_WIDTH, figu
 
 
 def _box(ax, xy, text, colour, width=2.3, height=0.9):
-    from matplotlib.patches import FancyBboxPatch
+    from matplotlib.patches import FancyBboxPatch  # lazy: matplotlib is heavy
 
     x, y = xy
     ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
@@ -51,7 +51,7 @@ def plot_pathway_diagram(ax=None):
     matplotlib.axes.Axes
         The axes drawn on (axis lines hidden).
     """
-    import matplotlib as mpl
+    import matplotlib as mpl  # lazy: matplotlib is heavy
 
     with mpl.rc_context(figure_style()):
         ax = new_axes(ax, figsize=(15, 9))

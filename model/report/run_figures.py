@@ -54,7 +54,7 @@ def plot_headache_by_pathway(result: Result, ax=None):
     matplotlib.axes.Axes
         The headache axes (the lumbar-pain twin axis is ``ax.figure.axes[-1]``).
     """
-    import matplotlib as mpl
+    import matplotlib as mpl  # lazy: matplotlib is heavy
 
     with mpl.rc_context(figure_style()):
         ax = new_axes(ax)
@@ -140,8 +140,8 @@ def plot_states(result: Result):
     matplotlib.figure.Figure
         A 5 x 2 grid of panels titled with the scenario name.
     """
-    import matplotlib as mpl
-    from matplotlib.figure import Figure
+    import matplotlib as mpl  # lazy: matplotlib is heavy
+    from matplotlib.figure import Figure  # lazy: matplotlib is heavy
 
     panels = _state_panels(result)
     with mpl.rc_context(figure_style()):

@@ -36,7 +36,7 @@ def label(name: str) -> str:
 def _new_axes(ax, n_rows: int, width: float = 9.0):
     if ax is not None:
         return ax
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # lazy: matplotlib is heavy
 
     height = min(max(3.5, 0.5 * n_rows + 1.8), 14.0)
     return Figure(figsize=(width, height), layout="constrained").subplots()
@@ -82,7 +82,7 @@ def plot_sobol_indices(result: SobolResult, ax=None, *, top: int | None = None,
         ``ax.patches``: the first-order bars, then the total-order bars, each
         in the order of the y labels (decreasing total order, top to bottom).
     """
-    import matplotlib as mpl
+    import matplotlib as mpl  # lazy: matplotlib is heavy
 
     order = _importance_order(result.total_order, top)
     y = np.arange(order.size)
@@ -136,8 +136,8 @@ def plot_tornado(result: LocalResult | MorrisResult, ax=None, *, top: int | None
         blue where the output rises with the parameter, vermillion where it
         falls. Undefined values (NaN) are drawn as empty bars labelled "n/a".
     """
-    import matplotlib as mpl
-    from matplotlib.patches import Patch
+    import matplotlib as mpl  # lazy: matplotlib is heavy
+    from matplotlib.patches import Patch  # lazy: matplotlib is heavy
 
     if isinstance(result, LocalResult):
         values, kind = np.asarray(result.normalized, dtype=float), "local"
@@ -203,7 +203,7 @@ def plot_morris(result: MorrisResult, ax=None, *, title: str | None = None):
         Points above the dashed line ``sigma = mu_star`` act mostly through
         non-linearity or interactions.
     """
-    import matplotlib as mpl
+    import matplotlib as mpl  # lazy: matplotlib is heavy
 
     mu_star = np.asarray(result.mu_star, dtype=float)
     sigma = np.asarray(result.sigma, dtype=float)

@@ -33,7 +33,7 @@ def metric_label(name: str) -> str:
 
 
 def _new_axes(ax, figsize=(8, 6)):
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: matplotlib is heavy
 
     if ax is not None:
         return ax
@@ -45,7 +45,7 @@ def _styled(draw):
 
     @functools.wraps(draw)
     def wrapper(*args, **kwargs):
-        import matplotlib as mpl
+        import matplotlib as mpl  # lazy: matplotlib is heavy
 
         with mpl.rc_context(figure_style()):
             return draw(*args, **kwargs)
@@ -134,7 +134,7 @@ def render_sweep_figures(spec: SweepSpec, design: np.ndarray,
     ``data[label][metric]`` holds the metric columns (all sets of a grid; the
     first sets of a sampling design).
     """
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: matplotlib is heavy
 
     names = [m for m in spec.metrics if m in FIGURE_METRICS]
     metric = next((m for m in MAP_METRIC_PREFERENCE if m in names), names[0] if names else None)

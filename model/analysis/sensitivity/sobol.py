@@ -132,7 +132,7 @@ def sobol_sample(space: ParameterSpace, n: int, seed: int | None = 0) -> SobolDe
     Design and estimator for the total sensitivity index. Computer Physics
     Communications 181(2), 259-270. doi:10.1016/j.cpc.2009.09.018
     """
-    from scipy.stats import qmc
+    from scipy.stats import qmc  # lazy: scipy.stats takes about 0.3 s to import
 
     n = _check_power_of_two(n)
     check_seed(seed)
@@ -273,7 +273,7 @@ def sobol_analyze(design: SobolDesign | tuple[int, int], outputs, *,
     Efron, B. (1987). Better bootstrap confidence intervals. Journal of the
     American Statistical Association 82(397), 171-185 (BCa intervals).
     """
-    from scipy import stats
+    import scipy.stats as stats  # lazy: scipy.stats takes about 0.3 s to import
 
     if isinstance(design, SobolDesign):
         n, d = design.n, design.d
