@@ -88,7 +88,7 @@ def engine_headache(result, days: int) -> np.ndarray:
 
 
 def solve_ivp_loop(scenario, rows: np.ndarray, settings) -> dict:
-    """``lbp_headache.simulate`` for every row (all 56 parameters as overrides); daily headache."""
+    """``lbp_headache.simulate`` for every row (every parameter as an override); daily headache."""
     from lbp_headache import SolverError, simulate
     from lbp_headache.core.parameters import NAMES
 

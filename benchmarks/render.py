@@ -6,6 +6,7 @@ import math
 
 import benchlib
 import numpy as np
+from lbp_headache.core.parameters import NAMES
 from settings import MILLION, PROJECT_ERROR_BOUND, SWEEP_TARGET_SETS, SWEEP_WORKERS
 
 # --- the report -------------------------------------------------------------------------------
@@ -109,7 +110,7 @@ def render(report: dict) -> str:
         "",
         f"`{report['command']}` — {m['date']}; scenario `scenarios/persistent_back_pain.yaml` "
         f"(duration {report['duration']:g} days; headache compared on days 0..{report['days']}). "
-        f"Parameter sets drawn uniformly over all 56 table ranges (seeds "
+        f"Parameter sets drawn uniformly over all {len(NAMES)} table ranges (seeds "
         f"{benchlib.ACCURACY_SEED} for the {n_acc} accuracy sets, {benchlib.THROUGHPUT_SEED} "
         "for the speed sample; every engine takes a prefix of the same sample). "
         f"Speeds are medians of {c['rounds']} interleaved rounds; errors are the largest over "

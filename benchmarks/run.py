@@ -9,7 +9,7 @@ Usage::
 Every measurement runs in this one invocation on the bundled scenario
 ``scenarios/persistent_back_pain.yaml`` (12 months; daily output on days
 0..365), with the same seeded parameter sets for every engine: uniform draws
-over the full range of every one of the 56 table parameters. Speed is measured
+over the full range of every parameter of the table. Speed is measured
 in interleaved rounds (libRoadRunner, then the batch engine, then again ...)
 and the medians are compared, so background load hits both alike.
 

@@ -61,8 +61,8 @@ def test_summary_json_contents(tmp_path, files, capsys):
     out = tmp_path / "results"
     assert run(capsys, "run", files["back"], "--out", out)[0] == 0
     doc = json.loads((out / "back" / "summary.json").read_text())
-    assert list(doc) == ["scenario", "metrics", "monthly", "units", "columns", "parameters",
-                         "provenance", "disclaimer", "red_flags"]
+    assert list(doc) == ["scenario", "metrics", "monthly", "diary", "units", "columns",
+                         "parameters", "provenance", "disclaimer", "red_flags"]
     assert doc["scenario"]["name"] == "back_pain"
     assert doc["scenario"]["description"] == "short test"
     assert doc["scenario"]["file"] and len(doc["scenario"]["sha256"]) == 64
@@ -191,7 +191,8 @@ def test_usage_errors_exit_2(capsys):
     ("swep", "lbp-headache: unknown command 'swep'; did you mean 'sweep'?"),
     ("export_sbml", "lbp-headache: unknown command 'export_sbml'; did you mean 'export-sbml'?"),
     ("frobnicate", "lbp-headache: unknown command 'frobnicate'; commands: run, compare, "
-                   "validate, params, demo, sweep, sensitivity, export-sbml"),
+                   "validate, params, demo, sweep, sensitivity, export-sbml, population, "
+                   "trial"),
 ])
 def test_unknown_command_names_the_close_one(capsys, command, expected):
     assert main([command, "x.yaml"]) == 2

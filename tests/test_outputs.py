@@ -123,8 +123,8 @@ def test_provenance_fields(result):
 
 def test_summary_document(result):
     doc = json.loads(to_json(summary(result, {"tau_posture": 5.0})))
-    assert list(doc) == ["scenario", "metrics", "monthly", "units", "columns", "parameters",
-                         "provenance", "disclaimer", "red_flags"]
+    assert list(doc) == ["scenario", "metrics", "monthly", "diary", "units", "columns",
+                         "parameters", "provenance", "disclaimer", "red_flags"]
     assert doc["parameters"]["tau_posture"] == {"value": 5.0, "unit": "day"}
     assert doc["red_flags"] == list(RED_FLAGS)
     assert "not medical advice" in doc["disclaimer"]

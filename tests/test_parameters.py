@@ -42,14 +42,15 @@ def citation_keys(text: str) -> set[tuple[str, str]]:
 
 
 def _science_section_3() -> str:
+    """Sections 3 (single patients) and 3b (populations and trials) of science.md."""
     text = SCIENCE.read_text(encoding="utf-8")
     start = text.index("## 3.")
-    end = text.index("\n## ", start + 1)
+    end = text.index("\n## 4.", start + 1)
     return text[start:end]
 
 
 def published_keys() -> set[tuple[str, str]]:
-    """Citation keys of the source column of the table in science.md §3."""
+    """Citation keys of the source columns of the tables in science.md §3 and §3b."""
     keys: set[tuple[str, str]] = set()
     for line in _science_section_3().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -82,6 +83,8 @@ def test_citation_checker_reads_science_md_and_rejects_made_up_citations():
         ("Fernandez-de-las-Penas", "2006"),
         ("Costa", "2012"),
         ("Nilsson", "1995"),
+        ("Strijkers", "2021"),  # §3b
+        ("Williams", "2025"),
     } <= known
     assert _source_problems("Chapman et al. 1987 (about 20 min)", known) == []
     assert _source_problems("Fernández-de-las-Peñas et al. 2006", known) == []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from lbp_headache.core.errors import Problem, ScenarioError
-from lbp_headache.core.parameters import BY_NAME
+from lbp_headache.core.parameters import BY_NAME, PARAMETERS
 from lbp_headache.files.yaml_source import MAX_BYTES
 from lbp_headache.scenario.reader import expand_paths, load_scenario, parse_override
 from numpy.testing import assert_allclose
@@ -271,7 +271,7 @@ def test_unknown_parameter_without_a_close_name_points_to_the_list(write_yaml):
     path = write_yaml("s.yaml", "duration: 10\nparameters:\n  il6_clearance: 2\n")
     assert only_problem(path) == (
         "s.yaml:3: parameters.il6_clearance: unknown parameter 'il6_clearance'; "
-        "'lbp-headache params' lists all 56 parameters"
+        f"'lbp-headache params' lists all {len(PARAMETERS)} parameters"
     )
 
 

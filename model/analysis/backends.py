@@ -210,3 +210,37 @@ def open_backend(workers: int | None = None, scheduler: str | None = None):
     if scheduler:
         return DaskBackend(scheduler, workers)
     return ThreadBackend(workers)
+
+
+def map_bounded(backend, function: Callable, jobs, *, on_result: Callable | None = None,
+                in_flight: int | None = None) -> list:
+    """``[function(*job) for job in jobs]`` on ``backend``, a bounded number in flight.
+
+    At most ``in_flight`` jobs (default two per worker) run or wait at once,
+    so memory does not grow with the number of jobs; results come back in the
+    order of ``jobs`` whatever order they finish in. ``on_result(index,
+    result)`` is called as each finishes (for progress).
+    """
+    jobs = list(jobs)
+    results: list = [None] * len(jobs)
+    limit = in_flight or 2 * max(1, backend.workers)
+    queue = iter(enumerate(jobs))
+    pending: dict = {}
+
+    def submit_next() -> None:
+        item = next(queue, None)
+        if item is not None:
+            index, args = item
+            pending[backend.submit(function, *args)] = index
+
+    for _ in range(limit):
+        submit_next()
+    while pending:
+        done, _ = backend.wait_first(set(pending))
+        for future in done:
+            index = pending.pop(future)
+            results[index] = future.result()
+            if on_result is not None:
+                on_result(index, results[index])
+            submit_next()
+    return results

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from lbp_headache.cli import commands, research
+from lbp_headache.cli import commands, research, virtual
 from lbp_headache.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, report_problems
 from lbp_headache.core.suggestions import suggest
 from lbp_headache.core.version import __version__
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parsers(sub)
     research.add_parsers(sub)
+    virtual.add_parsers(sub)
     parser.set_defaults(command_names=tuple(sub.choices))
     return parser
 

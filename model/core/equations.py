@@ -410,6 +410,10 @@ def steady_state(p: np.ndarray, lumbar_pain: float = 0.0, disc_degeneration: flo
         sensitization parameters of the first set that did not settle.
     """
     p = np.asarray(p, dtype=float)
+    if p.ndim == 1:
+        # One set goes through the same array arithmetic as many (numpy's array and scalar
+        # power may differ in the last bit), so a single run and a batch start alike.
+        return steady_state(p[:, None], lumbar_pain, disc_degeneration, ergonomic_load)[:, 0]
     y = np.zeros((N_STATES,) + p.shape[1:])
     y[POSTURE] = posture_target(lumbar_pain, ergonomic_load, 0.0, 0.0, p)
     y[NECK] = neck_tension_target(y[POSTURE], 0.0, p)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from lbp_headache.core.errors import ParameterError
@@ -21,6 +21,37 @@ from lbp_headache.core.suggestions import suggest
 from lbp_headache.core.units import DIMENSIONLESS, pretty
 
 ASSUMPTION = "assumption"
+DISTRIBUTIONS = ("lognormal", "logitnormal", "uniform")
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How a parameter varies between people (virtual populations draw from it).
+
+    ``lognormal``: ``log x ~ N(log value, scale)`` (``scale`` ~ the coefficient of
+    variation when small); ``logitnormal`` for quantities in (0, 1):
+    ``logit x ~ N(logit value, scale)``; ``uniform`` over the plausible range
+    (``scale`` unused, 0). Draws are truncated to the plausible range ``[low,
+    high]`` (by inverse-CDF sampling, so no draw is ever rejected).
+    """
+
+    distribution: str
+    scale: float
+    source: str
+
+    def __post_init__(self):
+        if self.distribution not in DISTRIBUTIONS:
+            raise ValueError(f"unknown distribution {self.distribution!r}")
+        if not (self.scale >= 0.0 and math.isfinite(self.scale)):
+            raise ValueError("a spread's scale must be finite and >= 0")
+
+    def describe(self) -> str:
+        """``lognormal (SD of log 0.3)``, ``logitnormal (SD of logit 0.4)``, ``uniform``."""
+        if self.distribution == "lognormal":
+            return f"lognormal (SD of log {self.scale:g})"
+        if self.distribution == "logitnormal":
+            return f"logitnormal (SD of logit {self.scale:g})"
+        return "uniform over the range"
 
 
 @dataclass(frozen=True)
@@ -44,6 +75,10 @@ class Parameter:
         A citation, or ``"assumption: <reasoning>"``.
     group
         The pathway or part of the model it belongs to (for the docs).
+    spread
+        How it varies between people (:class:`Spread`), or ``None`` for a
+        parameter that is the same for everybody (a structural constant, a
+        unit convention, a dose definition).
     """
 
     name: str
@@ -54,6 +89,7 @@ class Parameter:
     meaning: str
     source: str
     group: str
+    spread: Spread | None = None
 
     @property
     def is_assumption(self) -> bool:
@@ -206,6 +242,38 @@ PARAMETERS: tuple[Parameter, ...] = (
     _p("headache_day_hill", 3.0, DIMENSIONLESS, 1.0, 6.0, "observation",
        "Steepness of the probability of a headache day versus load.",
        "assumption: chosen so that a load below 1/10 gives under one headache day a month"),
+    # --- day-to-day variability (the stochastic layer of diaries) --------------
+    _p("headache_noise_sd", 0.35, DIMENSIONLESS, 0.05, 1.0, "variability",
+       "Day-to-day fluctuation of the reported headache load around the model's value "
+       "(standard deviation of an AR(1) process on the log scale).",
+       "assumption: headache also follows triggers the model leaves out (sleep, stress); "
+       "a 35% day-to-day variation keeps a 3/10 day within about 2-4/10, wider than the "
+       "rating error alone (Williams et al. 2025, J Pain: NRS smallest detectable change "
+       "1.6-2.8/10); a calibration target"),
+    _p("headache_noise_autocorrelation", 0.4, DIMENSIONLESS, 0.0, 0.95, "variability",
+       "Day-to-day autocorrelation of that fluctuation (AR(1) coefficient).",
+       "assumption: bad days cluster for a day or two"),
+    _p("lumbar_noise_sd", 0.8, DIMENSIONLESS, 0.2, 2.0, "variability",
+       "Day-to-day fluctuation of the reported back pain (0-10 points; AR(1) standard "
+       "deviation).",
+       "Williams et al. 2025, J Pain (NRS test-retest ICC 0.75-0.94, smallest detectable "
+       "change 1.6-2.8/10, hence a standard error of measurement of 0.6-1.0 points)"),
+    _p("lumbar_noise_autocorrelation", 0.5, DIMENSIONLESS, 0.0, 0.95, "variability",
+       "Day-to-day autocorrelation of the back-pain fluctuation (AR(1) coefficient).",
+       "assumption: back pain carries over from one day to the next"),
+    # --- expectation (placebo) ----------------------------------------------
+    _p("placebo_relief", 0.15, DIMENSIONLESS, 0.0, 0.5, "placebo",
+       "Fractional relief of reported back pain and headache at full expectation "
+       "(a placebo, or the expectation that comes with any blinded treatment).",
+       "Strijkers et al. 2021, Pain 162:2792 (placebo versus no treatment SMD -0.37 on "
+       "pain: about 7/100 with a between-patient SD of about 20/100, 15% of a typical "
+       "50/100); Pedersen et al. 2024, Pain (18% of short-term improvement is placebo)"),
+    _p("tau_placebo_onset", 3.0, "day", 0.5, 14.0, "placebo",
+       "Time constant with which the expectation effect builds up.",
+       "assumption: expectation acts within days of the first dose"),
+    _p("tau_placebo_offset", 14.0, "day", 2.0, 60.0, "placebo",
+       "Time constant with which the expectation effect fades after the treatment stops.",
+       "assumption: conditioned expectation fades over weeks"),
     # --- treatments: physical therapy ---------------------------------------
     _p("tau_physical_therapy_onset", 21.0, "day", 7.0, 56.0, "physical_therapy",
        "Time constant with which physical-therapy gains build up.",
@@ -298,6 +366,82 @@ PARAMETERS: tuple[Parameter, ...] = (
        "assumption: 25 mg/day, a usual low analgesic dose"),
 )
 
+_VARIES = ("assumption: people differ in this; no published spread, so a moderate one "
+           "(a calibration target)")
+_TREATMENT_VARIES = ("assumption: treatment responses differ widely between patients "
+                     "(responders and non-responders in every trial); a calibration target")
+_KINETICS_VARY = "assumption: time courses differ between people by about a third"
+_ROBUST = ("assumption: about a third between people, in line with the spread of "
+           "physiological gains")
+
+# Population spread of every parameter that varies between people (None: the same for all).
+POPULATION_SPREADS: Mapping[str, Spread] = {
+    "posture_chain_stiffness": Spread("lognormal", 0.35, "assumption: a loose to a stiff "
+                                      "posture chain, about 2-fold between people"),
+    "gain_posture_lumbar": Spread("lognormal", 0.3, _ROBUST),
+    "gain_posture_ergonomic": Spread("lognormal", 0.3, _ROBUST),
+    "tau_posture": Spread("lognormal", 0.3, _KINETICS_VARY),
+    "posture_deviation_half": Spread("lognormal", 0.25, _ROBUST),
+    "neck_resting_tone": Spread("logitnormal", 0.4, _VARIES),
+    "tau_neck_tension": Spread("lognormal", 0.3, _KINETICS_VARY),
+    "sensitization_depth": Spread("logitnormal", 0.3, "Giesbrecht & Battie 2005 (pressure-"
+                                  "pain thresholds vary widely within chronic LBP); spread "
+                                  "an assumption"),
+    "sensitization_half_drive": Spread("lognormal", 0.2, "assumption: who sensitizes at a "
+                                       "given pain differs (Aoyagi et al. 2019: about half "
+                                       "of chronic LBP patients are sensitized)"),
+    "sensitization_feedback": Spread("lognormal", 0.2, "assumption: whether sensitization "
+                                     "sustains itself differs between people (Aoyagi et al. "
+                                     "2019)"),
+    "tau_sensitization": Spread("lognormal", 0.3, "Marcuzzi et al. 2018 (thresholds fall "
+                                "anywhere between months 2 and 4)"),
+    "tau_desensitization": Spread("lognormal", 0.3, "Kosek & Ordeberg 2000 (thresholds "
+                                  "normal 6 to 14 months after the cause is removed)"),
+    "il6_healthy": Spread("lognormal", 0.1, "Said et al. 2020 (healthy IL-6 varies; the "
+                          "table range is the CI of the mean, so the spread is truncated)"),
+    "il6_half_life": Spread("lognormal", 0.3, "Banks et al. 2000 (1-5 h)"),
+    "tnf_half_life": Spread("lognormal", 0.3, _KINETICS_VARY),
+    "gain_il6_disc": Spread("lognormal", 0.4, "Pedersen, Schistad et al. (IL-6 after disc "
+                            "herniation differs between patients); spread an assumption"),
+    "gain_tnf_disc": Spread("lognormal", 0.4, _VARIES),
+    "neuroinflammation_half_drive": Spread("lognormal", 0.3, _VARIES),
+    "tau_neuroinflammation": Spread("lognormal", 0.3, _KINETICS_VARY),
+    "gain_tension_type": Spread("lognormal", 0.3, _VARIES),
+    "gain_cervicogenic": Spread("lognormal", 0.4, _VARIES),
+    "gain_migraine": Spread("lognormal", 0.4, "assumption: migraine susceptibility differs "
+                            "widely between people"),
+    "gain_central": Spread("lognormal", 0.3, _VARIES),
+    "headache_stimulus_half": Spread("lognormal", 0.2, _VARIES),
+    "tau_headache": Spread("lognormal", 0.3, _KINETICS_VARY),
+    "headache_noise_sd": Spread("lognormal", 0.3, _VARIES),
+    "lumbar_noise_sd": Spread("lognormal", 0.3, "Williams et al. 2025 (the smallest "
+                              "detectable change ranges 1.6-2.8/10 between studies)"),
+    "placebo_relief": Spread("logitnormal", 0.8, "assumption: placebo responses range from "
+                             "none to large (Pedersen et al. 2024)"),
+    "tau_placebo_onset": Spread("lognormal", 0.3, _KINETICS_VARY),
+    "tau_placebo_offset": Spread("lognormal", 0.3, _KINETICS_VARY),
+    "tau_physical_therapy_onset": Spread("lognormal", 0.3, _KINETICS_VARY),
+    "tau_physical_therapy_fade": Spread("lognormal", 0.4, _KINETICS_VARY),
+    "physical_therapy_lumbar_relief": Spread("logitnormal", 0.4, _TREATMENT_VARIES),
+    "physical_therapy_posture_correction": Spread("logitnormal", 0.4, _TREATMENT_VARIES),
+    "physical_therapy_neck_relief": Spread("logitnormal", 0.4, _TREATMENT_VARIES),
+    "tau_ergonomics_onset": Spread("lognormal", 0.3, _KINETICS_VARY),
+    "tau_ergonomics_fade": Spread("lognormal", 0.3, _KINETICS_VARY),
+    "ergonomics_efficacy": Spread("logitnormal", 0.4, _TREATMENT_VARIES),
+    "nsaid_cytokine_inhibition": Spread("logitnormal", 0.3, _TREATMENT_VARIES),
+    "nsaid_lumbar_relief": Spread("logitnormal", 0.3, _TREATMENT_VARIES),
+    "tau_neuropathic_onset": Spread("lognormal", 0.3, _KINETICS_VARY),
+    "tau_neuropathic_offset": Spread("lognormal", 0.3, _KINETICS_VARY),
+    "neuropathic_restoration_rate": Spread("lognormal", 0.4, _TREATMENT_VARIES),
+    "duloxetine_efficacy": Spread("logitnormal", 0.5, "J Pain Res 2017;10:1723 (responders "
+                                  "and non-responders: 48.6% reach a 50% reduction); "
+                                  "spread an assumption"),
+    "pregabalin_efficacy": Spread("logitnormal", 0.5, _TREATMENT_VARIES),
+    "gabapentin_efficacy": Spread("logitnormal", 0.5, _TREATMENT_VARIES),
+    "amitriptyline_efficacy": Spread("logitnormal", 0.5, _TREATMENT_VARIES),
+}
+PARAMETERS = tuple(replace(p, spread=POPULATION_SPREADS.get(p.name)) for p in PARAMETERS)
+
 NAMES: tuple[str, ...] = tuple(p.name for p in PARAMETERS)
 INDEX: Mapping[str, int] = {name: i for i, name in enumerate(NAMES)}
 BY_NAME: Mapping[str, Parameter] = {p.name: p for p in PARAMETERS}
@@ -359,13 +503,15 @@ def parameter_vector(overrides: Mapping[str, float] | None = None) -> np.ndarray
 def markdown_table() -> str:
     """Render the parameter table as Markdown (for docs/model.md and ``params --markdown``)."""
     lines = [
-        "| name | value | unit | range | group | meaning | source |",
-        "|---|---|---|---|---|---|---|",
+        "| name | value | unit | range | population spread | group | meaning | source |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for p in PARAMETERS:
         unit = pretty(p.unit)
+        spread = "same for all" if p.spread is None else (
+            f"{p.spread.describe()}; {p.spread.source}")
         lines.append(
-            f"| `{p.name}` | {p.value:.4g} | {unit} | {p.low:.4g} – {p.high:.4g} | {p.group} "
-            f"| {p.meaning} | {p.source} |"
+            f"| `{p.name}` | {p.value:.4g} | {unit} | {p.low:.4g} – {p.high:.4g} | {spread} "
+            f"| {p.group} | {p.meaning} | {p.source} |"
         )
     return "\n".join(lines) + "\n"

@@ -18,6 +18,7 @@ import numpy as np
 from lbp_headache.core.equations import steady_state
 from lbp_headache.core.parameters import NAMES
 from lbp_headache.core.states import STATE_INDEX, STATE_NAMES, STATES
+from lbp_headache.engine.patient_inputs import PatientInputs
 from lbp_headache.engine.schedule import segment_tables
 from lbp_headache.scenario.record import Scenario
 
@@ -100,7 +101,8 @@ def initial_states(scenario: Scenario, parameter_sets: np.ndarray) -> np.ndarray
 
 def simulate_batch(scenario: Scenario, parameter_sets: np.ndarray, *,
                    settings: BatchSettings = BatchSettings(), threads: int = 1,
-                   record: tuple[str, ...] | None = None) -> BatchResult:
+                   record: tuple[str, ...] | None = None,
+                   inputs: PatientInputs | None = None) -> BatchResult:
     """Simulate ``scenario`` for every row of ``parameter_sets`` (full parameter arrays).
 
     Parameters
@@ -117,6 +119,10 @@ def simulate_batch(scenario: Scenario, parameter_sets: np.ndarray, *,
         Threads to share the sets among (the result does not depend on it).
     record
         States to keep on the daily grid (default: all of them).
+    inputs
+        Input profiles of each set (a virtual population's patients:
+        :class:`~lbp_headache.engine.patient_inputs.PatientInputs`); default:
+        the scenario's, for every set.
 
     Returns
     -------
@@ -130,7 +136,12 @@ def simulate_batch(scenario: Scenario, parameter_sets: np.ndarray, *,
         raise ValueError(f"parameter_sets must have shape (n_sets, {len(NAMES)})")
     n_sets = parameter_sets.shape[0]
     days = day_grid(scenario.duration)
-    starts, ends, inputs, per_segment = segment_tables(scenario, parameter_sets)
+    schedule = scenario if inputs is None else inputs.schedule(scenario)
+    starts, ends, segment_inputs, per_segment = segment_tables(schedule, parameter_sets)
+    if inputs is not None:
+        if inputs.n != n_sets:
+            raise ValueError(f"inputs are for {inputs.n} sets; got {n_sets} parameter sets")
+        segment_inputs = inputs.segment_inputs(scenario, segment_inputs, starts)
     # One compiled specialization: C-contiguous and writable (a read-only broadcast view, as
     # for a one-segment run, would make numba compile the kernel again, for 10-20 s).
     per_segment = np.require(per_segment, requirements=("C", "W"))
@@ -146,7 +157,8 @@ def simulate_batch(scenario: Scenario, parameter_sets: np.ndarray, *,
     kernel = batch_kernel.integrate_few if n_sets <= FEW_SETS else batch_kernel.integrate_block
 
     def run(lo: int, hi: int) -> None:
-        kernel(y0[lo:hi], starts, ends, inputs[lo:hi], per_segment[lo:hi], grid, _LOWER, _UPPER,
+        kernel(y0[lo:hi], starts, ends, segment_inputs[lo:hi], per_segment[lo:hi], grid, _LOWER,
+               _UPPER,
                settings.rtol, settings.atol, settings.max_step, settings.first_step,
                settings.range_tolerance, batch_kernel.TOLERANCE_WEIGHTS, indices, out[lo:hi],
                status[lo:hi], steps[lo:hi])
@@ -162,4 +174,4 @@ def simulate_batch(scenario: Scenario, parameter_sets: np.ndarray, *,
         with ThreadPoolExecutor(max_workers=threads) as pool:
             list(pool.map(lambda block: run(*block), blocks))
     return BatchResult(days, names, out[:, :days.size], out[:, -1], status, steps, starts,
-                       per_segment, inputs)
+                       per_segment, segment_inputs)

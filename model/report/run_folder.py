@@ -31,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+from lbp_headache.analysis.diary import diary_summary
 from lbp_headache.analysis.observation import summarize
 from lbp_headache.core.disclaimer import DISCLAIMER, RED_FLAGS
 from lbp_headache.core.errors import ModelError
@@ -125,7 +126,8 @@ def summary(result: Result, overrides: Mapping[str, float] | None = None,
     Returns
     -------
     dict
-        ``scenario``, ``metrics``, ``monthly``, ``units``, ``columns``,
+        ``scenario``, ``metrics``, ``monthly``, ``diary`` (the seeded diary:
+        :func:`lbp_headache.analysis.diary.diary_summary`), ``units``, ``columns``,
         ``parameters``, ``provenance``, ``disclaimer`` and ``red_flags``.
     """
     observed = observed if observed is not None else summarize(result)
@@ -140,6 +142,7 @@ def summary(result: Result, overrides: Mapping[str, float] | None = None,
         },
         "metrics": observed["metrics"],
         "monthly": observed["monthly"],
+        "diary": diary_summary(result),
         "units": column_units(),
         "columns": column_table(),
         "parameters": parameter_table(result),

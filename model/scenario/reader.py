@@ -43,6 +43,7 @@ from lbp_headache.files.problem_collector import (
 )
 from lbp_headache.files.yaml_source import (
     MAX_BYTES,
+    Mark,
     YamlMap,
     control_characters,
     load_yaml,
@@ -406,3 +407,36 @@ def _initial_state(doc: YamlMap, problems: ProblemCollector) -> dict[str, float]
     return result
 
 
+
+
+def load_referenced_scenario(value: object, mark: Mark, key: str, source: str,
+                             problems: ProblemCollector, policy: PathPolicy, *,
+                             referrer: str) -> tuple[str, Scenario] | None:
+    """Load a scenario that another input file (a sweep, a population) names at ``key``.
+
+    The path is relative to the folder of ``source`` and must keep to
+    ``policy``; the scenario's own problems are reported as they are, with
+    their own file and line. Returns ``(path, scenario)``, or ``None`` after
+    recording the problems.
+    """
+    if not isinstance(value, str) or not value.strip():
+        problems.add(mark, key, "expected the path of a scenario file, relative to this file, "
+                     "e.g. '../persistent_back_pain.yaml'")
+        return None
+    try:
+        target = policy.resolve(value, source, suffixes=YAML_SUFFIXES, what="scenario file")
+    except InputFileError as exc:
+        problems.add(mark, key, exc.message)
+        return None
+    try:
+        return target, load_scenario(target, policy=policy)
+    except ScenarioError as exc:
+        for p in exc.problems:
+            if p.file != target or p.line is not None:
+                problems.items.append(p)
+            elif p.message.endswith("not found"):
+                problems.add(mark, key, f"scenario file '{target}' not found (paths are "
+                             f"relative to the folder of the {referrer})")
+            else:
+                problems.add(mark, key, f"cannot read '{target}': {p.message}")
+        return None

@@ -33,6 +33,8 @@ TREATMENT_KEYS = {
     "nsaid": ("adherence", "dose"),
     "neuropathic_medication": ("adherence", "dose", "drug"),
     "parameter_change": ("parameter", "value", "scale"),
+    "placebo": ("adherence",),
+    "usual_care": (),
 }
 ALL_TREATMENT_KEYS = TREATMENT_COMMON + tuple(
     dict.fromkeys(k for keys in TREATMENT_KEYS.values() for k in keys))
@@ -42,21 +44,23 @@ ALL_TREATMENT_KEYS = TREATMENT_COMMON + tuple(
 
 
 def parse_treatments(doc: YamlMap, duration: float | None, parameters: dict[str, float],
-                problems: ProblemCollector) -> tuple[Treatment, ...]:
+                     problems: ProblemCollector, *, prefix: str = "") -> tuple[Treatment, ...]:
+    """The ``treatments`` list of ``doc`` (a scenario, or a trial arm at ``prefix``)."""
     if "treatments" not in doc or doc["treatments"] is None:
         return ()
-    items = problems.sequence(doc["treatments"], doc.value_marks["treatments"], "treatments",
-                           "'- {type: physical_therapy, start: 6 months}'")
+    items = problems.sequence(doc["treatments"], doc.value_marks["treatments"],
+                              f"{prefix}treatments",
+                              "'- {type: physical_therapy, start: 6 months}'")
     if items is None:
         return ()
     if len(items) > MAX_TREATMENTS:
-        problems.add(doc.value_marks["treatments"], "treatments",
+        problems.add(doc.value_marks["treatments"], f"{prefix}treatments",
                      f"{len(items):,} treatments; the limit is {MAX_TREATMENTS:,} courses per "
                      "scenario: split the run into shorter scenarios")
         return ()
     built: list[tuple[int, Treatment]] = []
     for i, (item, mark) in enumerate(zip(items, items.marks)):
-        where = f"treatments[{i}]"
+        where = f"{prefix}treatments[{i}]"
         raw = problems.mapping(item, mark, where, "'{type: nsaid, start: 6 months}'")
         if raw is None:
             continue
@@ -67,7 +71,7 @@ def parse_treatments(doc: YamlMap, duration: float | None, parameters: dict[str,
     for a, b in overlapping_parameter_changes(treatments):
         (i, first), (j, _) = built[a], built[b]
         raw = items[j]
-        problems.add(raw.value_marks.get("start", raw.mark), f"treatments[{j}]",
+        problems.add(raw.value_marks.get("start", raw.mark), f"{prefix}treatments[{j}]",
                      f"overlaps treatments[{i}], which also changes '{first.parameter}'; "
                      "changes of one parameter may not overlap in time")
     return tuple(treatments)

@@ -24,6 +24,10 @@ Targets (fraction of the full effect, 0-1)
       ``neuropathic_restoration_rate``.
     * ``parameter_change``: while active, ``parameter`` takes ``value`` (or its
       current value times ``scale``); the change is instantaneous.
+    * ``placebo``: no mechanism; an expectation (target ``adherence``) that
+      relieves *reported* pain only (:mod:`lbp_headache.analysis.expectation`).
+    * ``usual_care`` (also for a waitlist): no active treatment and no
+      expectation; it marks an arm's window in a trial.
     A missing dose means the standard dose; a dose above it adds nothing.
 Overlap
     Treatments of the same type that overlap combine by independent action:
@@ -50,6 +54,8 @@ TREATMENT_TYPES: tuple[str, ...] = (
     "nsaid",
     "neuropathic_medication",
     "parameter_change",
+    "placebo",
+    "usual_care",
 )
 
 # Effect state each type drives (parameter_change drives none).

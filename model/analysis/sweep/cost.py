@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass
 
 from lbp_headache.analysis.sweep.spec import SweepSpec, table_columns
+from lbp_headache.core.parameters import NAMES
+from lbp_headache.core.states import N_SEGMENT_INPUTS
 from lbp_headache.scenario.record import change_times
 
 MAX_SETS = 10_000_000  # simulations per sweep, summed over its scenarios
@@ -25,8 +27,10 @@ MAX_BOOTSTRAP_WORK = 2_000_000_000  # resamples x rows resampled (about a minute
 # 1.0-1.3, tests/test_sweep_spec.py::test_chunk_memory_estimate_bounds_the_measured_peak):
 CHUNK_DAY_ARRAYS = 8  # daily arrays per set: recorded states, metric temporaries
 CHUNK_DAY_ARRAYS_PER_TRAJECTORY = 2
-CHUNK_DAY_ARRAYS_LUMBAR = 60  # effective lumbar pain needs every parameter on every day
-CHUNK_SEGMENT_FLOATS = 70  # segment inputs (11) and parameters (56) per segment
+# Effective lumbar pain needs every parameter on every day (and a few temporaries).
+CHUNK_DAY_ARRAYS_LUMBAR = len(NAMES) + 4
+# Segment inputs and parameters per segment (and a little slack).
+CHUNK_SEGMENT_FLOATS = N_SEGMENT_INPUTS + len(NAMES) + 3
 CHUNK_BYTES_PER_SET = 2048
 
 

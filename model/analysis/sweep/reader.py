@@ -52,7 +52,7 @@ from lbp_headache.core.parameters import BY_NAME, check_value, unknown_parameter
 from lbp_headache.core.suggestions import suggest
 from lbp_headache.core.units import DIMENSIONLESS, pretty
 from lbp_headache.engine.result import COLUMNS
-from lbp_headache.files.input_files import YAML_SUFFIXES, InputFileError, PathPolicy
+from lbp_headache.files.input_files import PathPolicy
 from lbp_headache.files.problem_collector import (
     MAX_DESCRIPTION_CHARS,
     MAX_TEXT_CHARS,
@@ -62,7 +62,7 @@ from lbp_headache.files.problem_collector import (
     unit_hint,
 )
 from lbp_headache.files.yaml_source import Mark, YamlList, YamlMap, parse_yaml, read_text
-from lbp_headache.scenario.reader import load_scenario
+from lbp_headache.scenario.reader import load_referenced_scenario
 from lbp_headache.scenario.record import Scenario
 
 
@@ -267,16 +267,12 @@ def _scenarios(doc: YamlMap, source: str, problems: ProblemCollector,
 
 def _scenario(value: object, mark: Mark, key: str, source: str, labels: dict[str, int | None],
               problems: ProblemCollector, policy: PathPolicy) -> tuple[str, Scenario] | None:
-    """Load one base scenario named in the sweep file (relative to its folder)."""
-    if not isinstance(value, str) or not value.strip():
-        problems.add(mark, key, "expected the path of a scenario file, relative to this file, "
-                     "e.g. '../persistent_back_pain.yaml'")
+    """Load one base scenario named in the sweep file; its file name labels the results."""
+    loaded = load_referenced_scenario(value, mark, key, source, problems, policy,
+                                      referrer="sweep file")
+    if loaded is None:
         return None
-    try:
-        target = policy.resolve(value, source, suffixes=YAML_SUFFIXES, what="scenario file")
-    except InputFileError as exc:
-        problems.add(mark, key, exc.message)
-        return None
+    target, scenario = loaded
     label = Path(target).stem
     if not LABEL.fullmatch(label):
         problems.add(mark, key, f"the file name '{Path(target).name}' labels the results, so it "
@@ -288,18 +284,7 @@ def _scenario(value: object, mark: Mark, key: str, source: str, labels: dict[str
                      "must be different")
         return None
     labels[label] = mark.line
-    try:
-        return label, load_scenario(target, policy=policy)
-    except ScenarioError as exc:
-        for p in exc.problems:
-            if p.file != target or p.line is not None:
-                problems.items.append(p)
-            elif p.message.endswith("not found"):
-                problems.add(mark, key, f"scenario file '{target}' not found (paths are "
-                             "relative to the folder of the sweep file)")
-            else:
-                problems.add(mark, key, f"cannot read '{target}': {p.message}")
-        return None
+    return label, scenario
 
 
 # --- swept parameters -------------------------------------------------------------------

@@ -351,7 +351,10 @@ def _run_chunks(spec: SweepSpec, design: np.ndarray, settings: BatchSettings, ro
             break
     while in_flight:
         done, _ = backend.wait_first(set(in_flight))
-        for future in done:
+        # Finished chunks first, in chunk order: a chunk that failed (or was interrupted) is
+        # raised only after every chunk that finished beside it is safely written.
+        failed = [f for f in done if f.exception() is not None]
+        for future in sorted((f for f in done if f not in failed), key=lambda f: in_flight[f]):
             key = in_flight.pop(future)
             label, index, lo, hi = key
             path = chunk_path(root, label, index)
@@ -365,6 +368,8 @@ def _run_chunks(spec: SweepSpec, design: np.ndarray, settings: BatchSettings, ro
             if next_key is not None:
                 job = _make_job(spec, design, settings, *next_key, threads=threads)
                 in_flight[backend.submit(run_chunk, job)] = next_key
+        if failed:
+            failed[0].result()  # raises the chunk's exception
 
 
 def _identity(sweep_id: str, label: str, index: int, lo: int, hi: int) -> dict:

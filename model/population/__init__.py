@@ -1,0 +1,1 @@
+"""Virtual populations: plausible patients drawn from priors, included and selected."""

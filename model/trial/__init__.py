@@ -1,0 +1,1 @@
+"""Virtual clinical trials: every arm on the same virtual patients, replicated."""

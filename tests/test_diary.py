@@ -1,0 +1,155 @@
+"""The stochastic layer, the expectation effect, population distributions and patient inputs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from lbp_headache import load_scenario, parameter_vector, simulate_batch
+from lbp_headache.analysis.diary import (
+    HORIZON_DAYS,
+    ar1,
+    coupling,
+    detrended,
+    draw_diaries,
+    patient_noise,
+)
+from lbp_headache.analysis.expectation import expectation_effect
+from lbp_headache.core.parameters import INDEX, PARAMETERS
+from lbp_headache.engine.patient_inputs import PatientInputs, scenario_inputs
+from lbp_headache.files.bundled import BUNDLED_FOLDER
+from lbp_headache.population.distributions import Distribution, from_table
+from lbp_headache.scenario.profiles import natural_history
+from lbp_headache.scenario.treatments import Treatment
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy import integrate, stats
+
+
+def test_ar1_has_the_stationary_sd_and_autocorrelation_of_its_parameters():
+    noise = patient_noise(11, np.arange(400))
+    for sd, r in ((0.35, 0.4), (0.8, 0.7), (0.2, 0.0)):
+        x = ar1(noise.headache[:, :1000], sd, r)
+        assert x.std() == pytest.approx(sd, rel=0.02)
+        assert abs(x.mean()) < 0.01
+        lag1 = np.corrcoef(x[:, :-1].ravel(), x[:, 1:].ravel())[0, 1]
+        lag2 = np.corrcoef(x[:, :-2].ravel(), x[:, 2:].ravel())[0, 1]
+        assert lag1 == pytest.approx(r, abs=0.01)
+        assert lag2 == pytest.approx(r * r, abs=0.01)
+        assert x[:, 0].std() == pytest.approx(sd, rel=0.08)  # stationary from day 0
+
+
+def test_diary_noise_keeps_the_mean_load_and_days_follow_the_observation_model():
+    n, days = 3000, 60
+    rows = np.tile(parameter_vector(), (n, 1))
+    load = np.full((n, days + 1), 3.0)  # the half load: q = 1/2 without noise
+    diary = draw_diaries(load, np.full((n, days + 1), 4.0), rows, patient_noise(5, np.arange(n)))
+    assert diary.headache.mean() == pytest.approx(3.0, rel=0.01)  # E[exp(e - s^2/2)] = 1
+    sd = parameter_vector()[INDEX["headache_noise_sd"]]
+    assert np.log(diary.headache).std() == pytest.approx(sd, rel=0.02)
+    q = diary.headache ** 3 / (diary.headache ** 3 + 3.0 ** 3)
+    assert diary.headache_day.mean() == pytest.approx(q.mean(), abs=0.01)
+    assert diary.lumbar_pain.mean() == pytest.approx(4.0, abs=0.02)
+    assert diary.lumbar_pain.std() == pytest.approx(
+        parameter_vector()[INDEX["lumbar_noise_sd"]], rel=0.03)
+
+
+def test_a_patients_numbers_do_not_depend_on_the_company_or_the_horizon():
+    alone = patient_noise(3, np.array([17]))
+    together = patient_noise(3, np.array([5, 17, 2]))
+    assert_array_equal(alone.headache[0], together.headache[1])
+    assert_array_equal(alone.dropout[0], together.dropout[1])
+    assert not np.array_equal(patient_noise(4, np.array([17])).headache, alone.headache)
+    rows = parameter_vector()[None, :]
+    load = np.linspace(1, 5, 101)[None, :]
+    short = draw_diaries(load[:, :51], load[:, :51], rows, alone)
+    long = draw_diaries(load, load, rows, alone)
+    assert_array_equal(short.headache, long.headache[:, :50])
+    with pytest.raises(ValueError, match="at most"):
+        draw_diaries(np.ones((1, HORIZON_DAYS + 2)), np.ones((1, HORIZON_DAYS + 2)), rows,
+                     alone)
+
+
+def test_coupling_finds_the_lag_of_a_known_delay():
+    rng = np.random.default_rng(0)
+    back = np.repeat(rng.uniform(2, 6, 40), 7) + rng.normal(0, 0.1, 280)
+    headache = np.roll(back, 3) + rng.normal(0, 0.1, 280)
+    found = coupling(back, headache)
+    assert found["peak_lag_days"] == 3 and found["peak_correlation"] > 0.9
+    flat = coupling(np.full(60, 2.0), headache[:60])
+    assert flat["peak_correlation"] is None
+    trend = np.linspace(0, 5, 200)
+    assert_allclose(detrended(trend)[20:-20], 0.0, atol=1e-12)  # a line has no wiggle
+
+
+def test_expectation_effect_is_the_exact_solution_of_its_relaxation():
+    p = parameter_vector({"tau_placebo_onset": 4.0, "tau_placebo_offset": 10.0})
+    treatments = (Treatment("placebo", 5.0, 30.0, adherence=0.8),
+                  Treatment("placebo", 20.0, 40.0, adherence=0.5))
+    days = np.arange(0.0, 80.0)
+    effect = expectation_effect(treatments, days, p)
+
+    def rhs(t, e):
+        target = 1.0 - np.prod([1.0 - x.adherence for x in treatments if x.active(t)])
+        return (target - e) / (4.0 if target > e[0] else 10.0)
+
+    edges = [0.0, 5.0, 20.0, 30.0, 40.0, 80.0]
+    value, reference = [0.0], []
+    for a, b in zip(edges[:-1], edges[1:]):
+        inside = days[(days >= a) & (days < b)]
+        solved = integrate.solve_ivp(rhs, (a, b), value, t_eval=inside, rtol=1e-11, atol=1e-13)
+        reference.extend(solved.y[0])
+        value = integrate.solve_ivp(rhs, (a, b), value, rtol=1e-11, atol=1e-13).y[:, -1]
+    assert_allclose(effect, reference, atol=1e-8)
+    assert effect[0] == 0.0 and effect[4] == 0.0  # nothing before the first placebo
+    assert expectation_effect((Treatment("usual_care", 0.0),), days, p).max() == 0.0
+
+
+def test_distributions_draw_their_truncated_law():
+    u = np.random.default_rng(9).random(100_000)
+    for dist, reference in (
+            (Distribution("lognormal", 2.0, 0.3, 1.0, 3.0),
+             stats.truncnorm((math.log(1) - math.log(2)) / 0.3, (math.log(3) - math.log(2)) / 0.3,
+                             math.log(2), 0.3)),
+            (Distribution("normal", 5.0, 2.0, 0.0, 10.0),
+             stats.truncnorm(-2.5, 2.5, 5.0, 2.0))):
+        x = dist.draw(u)
+        assert x.min() >= dist.low and x.max() <= dist.high
+        transformed = np.log(x) if dist.family == "lognormal" else x
+        assert stats.kstest(transformed, reference.cdf).statistic < 0.006
+        assert integrate.quad(lambda t, d=dist: float(d.pdf(np.array([t]))[0]),
+                              dist.low, dist.high)[0] == pytest.approx(1.0, abs=1e-6)
+    for record in PARAMETERS:  # every table spread lies in its range, centred on its value
+        dist = from_table(record)
+        draws = dist.draw(u[:2000])
+        assert draws.min() >= record.low and draws.max() <= record.high, record.name
+        if record.spread is not None and record.spread.distribution != "uniform":
+            inside = record.low < record.value < record.high
+            assert not inside or abs(np.median(draws) / record.value - 1) < 0.25, record.name
+    with pytest.raises(ValueError, match="median in \\(0, 1\\)"):
+        Distribution("logitnormal", 1.5, 0.2)
+    with pytest.raises(ValueError, match="unknown distribution"):
+        Distribution("gamma", 1.0, 1.0)
+
+
+def test_patient_inputs_reproduce_the_scenario_and_carry_their_own_courses():
+    scenario = load_scenario(BUNDLED_FOLDER / "multimodal_care.yaml")
+    rows = np.tile(parameter_vector(scenario.parameters), (12, 1))
+    rows[:, 0] = np.linspace(0.5, 2.0, 12)
+    plain = simulate_batch(scenario, rows)
+    same = simulate_batch(scenario, rows, inputs=scenario_inputs(scenario, 12))
+    assert_array_equal(plain.states, same.states)
+    courses = (natural_history("persistent"), natural_history("acute_recovering"))
+    flares = np.zeros((12, 60))
+    flares[:, 10] = 2.0  # a flare of 2 points in week 10
+    inputs = PatientInputs(courses, np.arange(12) % 2, np.linspace(0.5, 1.5, 12), np.ones(12),
+                           np.zeros(12), np.zeros(12), np.full(12, 0.4), flares)
+    days = np.arange(0.0, 100.0)
+    lumbar = inputs.lumbar_at(days)
+    assert_allclose(lumbar[0], 0.5 * courses[0](days) + np.where(
+        (days >= 70) & (days < 77), 2.0, 0.0), rtol=1e-14)
+    assert_allclose(inputs.ergonomic_at(scenario, days), 0.4)
+    result = simulate_batch(scenario, rows, inputs=inputs)
+    assert np.all(result.status == 0)
+    starts = result.segment_starts
+    assert 70.0 in starts and 77.0 in starts  # flare weeks are segment boundaries
