@@ -65,9 +65,23 @@ def test_a_patients_numbers_do_not_depend_on_the_company_or_the_horizon():
     short = draw_diaries(load[:, :51], load[:, :51], rows, alone)
     long = draw_diaries(load, load, rows, alone)
     assert_array_equal(short.headache, long.headache[:, :50])
-    with pytest.raises(ValueError, match="at most"):
+    with pytest.raises(ValueError, match="covers 1464 days"):
         draw_diaries(np.ones((1, HORIZON_DAYS + 2)), np.ones((1, HORIZON_DAYS + 2)), rows,
                      alone)
+
+
+def test_long_diaries_continue_the_short_ones():
+    """A run past the first noise block (up to the 50-year scenario limit) keeps the first
+    block's numbers and draws fresh ones after it."""
+    short = patient_noise(3, np.array([17, 4]))
+    long = patient_noise(3, np.array([17, 4]), days=50 * 366)
+    assert long.headache.shape[1] >= 50 * 366
+    assert_array_equal(long.headache[:, :HORIZON_DAYS], short.headache)
+    assert_array_equal(long.day[:, :HORIZON_DAYS], short.day)
+    assert_array_equal(long.dropout, short.dropout)
+    second = long.headache[:, HORIZON_DAYS:2 * HORIZON_DAYS]
+    assert not np.array_equal(second, short.headache)
+    assert abs(second.mean()) < 0.1 and abs(second.std() - 1.0) < 0.05
 
 
 def test_coupling_finds_the_lag_of_a_known_delay():

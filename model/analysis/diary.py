@@ -20,8 +20,10 @@ patient and calendar day ``d``:
 
 Every random number of a patient comes from its own generator,
 ``numpy.random.default_rng([seed, STREAM, patient])``, drawn in a fixed order
-for a fixed horizon of :data:`HORIZON_DAYS` days and then cut to the run's
-length. So a patient's diary does not depend on the arm, the chunk, the
+for a fixed block of :data:`HORIZON_DAYS` days and then cut to the run's
+length; a longer run (up to the scenario limit of 50 years) continues with
+further blocks from ``default_rng([seed, STREAM, patient, block])``, so a
+longer diary always begins with the shorter one. So a patient's diary does not depend on the arm, the chunk, the
 worker or the length of the run: the same patient in two arms of a trial
 meets the same noise (common random numbers), and a baseline window reads the
 same days in a population and in its trial.
@@ -67,7 +69,8 @@ def detrended(series: np.ndarray, days: int = TREND_DAYS) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PatientNoise:
-    """The random numbers of a set of patients' diaries (``(n_patients, HORIZON_DAYS)`` each)."""
+    """The random numbers of a set of patients' diaries (``(n_patients, days)`` each, ``days``
+    a whole number of :data:`HORIZON_DAYS` blocks)."""
 
     headache: np.ndarray   # standard normals of the headache fluctuation
     lumbar: np.ndarray     # standard normals of the back-pain fluctuation
@@ -75,20 +78,30 @@ class PatientNoise:
     dropout: np.ndarray    # one uniform per patient (time to dropout in trials)
 
 
-def patient_noise(seed: int, patients: np.ndarray) -> PatientNoise:
-    """Draw every patient's random numbers from its own generator (see the module docstring)."""
+def patient_noise(seed: int, patients: np.ndarray, days: int = HORIZON_DAYS) -> PatientNoise:
+    """Draw every patient's random numbers from its own generator (see the module docstring).
+
+    ``days`` is rounded up to whole blocks of :data:`HORIZON_DAYS`; the first
+    block does not depend on ``days``.
+    """
     patients = np.asarray(patients, dtype=np.int64)
     n = patients.size
-    headache = np.empty((n, HORIZON_DAYS))
-    lumbar = np.empty((n, HORIZON_DAYS))
-    day = np.empty((n, HORIZON_DAYS))
+    blocks = max(1, -(-int(days) // HORIZON_DAYS))
+    width = blocks * HORIZON_DAYS
+    headache = np.empty((n, width))
+    lumbar = np.empty((n, width))
+    day = np.empty((n, width))
     dropout = np.empty(n)
     for row, patient in enumerate(patients.tolist()):
-        rng = np.random.default_rng([int(seed), STREAM, int(patient)])
-        headache[row] = rng.standard_normal(HORIZON_DAYS)
-        lumbar[row] = rng.standard_normal(HORIZON_DAYS)
-        day[row] = rng.random(HORIZON_DAYS)
-        dropout[row] = rng.random()
+        for block in range(blocks):
+            key = [int(seed), STREAM, int(patient)] + ([block] if block else [])
+            rng = np.random.default_rng(key)
+            cut = slice(block * HORIZON_DAYS, (block + 1) * HORIZON_DAYS)
+            headache[row, cut] = rng.standard_normal(HORIZON_DAYS)
+            lumbar[row, cut] = rng.standard_normal(HORIZON_DAYS)
+            day[row, cut] = rng.random(HORIZON_DAYS)
+            if block == 0:
+                dropout[row] = rng.random()
     return PatientNoise(headache, lumbar, day, dropout)
 
 
@@ -138,8 +151,9 @@ def draw_diaries(headache_daily: np.ndarray, lumbar_daily: np.ndarray,
     head = day_means(headache_daily)
     lumbar = day_means(lumbar_daily)
     n_days = head.shape[1]
-    if n_days > HORIZON_DAYS:
-        raise ValueError(f"diaries are drawn for at most {HORIZON_DAYS} days; got {n_days}")
+    if n_days > noise.headache.shape[1]:
+        raise ValueError(f"the patients' noise covers {noise.headache.shape[1]} days; "
+                         f"the diary needs {n_days}")
     factor = np.ones_like(head) if expectation is None else day_means(
         reported_relief(expectation, rows))
     sd = rows[:, INDEX["headache_noise_sd"]]
@@ -224,7 +238,8 @@ def run_diary(result, seed: int | None = None) -> Diary:
     """The seeded diary of one run (a :class:`~lbp_headache.engine.result.Result`): patient 0
     of the run's seed (the scenario's ``seed`` unless given)."""
     rows = np.asarray(result.parameters, dtype=float)[None, :]
-    noise = patient_noise(result.scenario.seed if seed is None else seed, np.array([0]))
+    noise = patient_noise(result.scenario.seed if seed is None else seed, np.array([0]),
+                          days=result.daily["headache"].shape[-1])
     effect = expectation_effect(result.scenario.treatments, result.days, rows)
     return draw_diaries(result.daily["headache"][None, :], result.daily["lumbar_pain"][None, :],
                         rows, noise, effect)
