@@ -10,6 +10,7 @@ line of chronic headache (15 days a month).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,6 +31,11 @@ from lbp_headache.report.figure_style import (
 
 CHRONIC_DAYS = 15.0  # ICHD-3: chronic headache on at least 15 days a month
 DAYS_LABEL = "headache days per month\n(last 28 days)"
+NAME_WIDTH = 26  # characters per line of a scenario name (a variant's name is long)
+
+
+def _wrapped(name: str) -> str:
+    return textwrap.fill(name, NAME_WIDTH, break_on_hyphens=False)
 
 
 def _style(i: int) -> tuple[str, str]:
@@ -87,7 +93,7 @@ def plot_comparison(results: Sequence[Result], ax=None, *, days_ax=None):
         for i, result in enumerate(results):
             colour, dash = _style(i)
             ax.plot(result.time / scale, result.columns["headache"], color=colour, ls=dash,
-                    label=result.scenario.name)
+                    label=_wrapped(result.scenario.name))
             for when, marker in ((result.scenario.first_treatment_start, "v"),
                                  (_first_stop(result), "s")):
                 if when is None:
@@ -140,7 +146,7 @@ def plot_days_by_pathway(results: Sequence[Result], ax):
     for y, total in zip(positions, left):
         ax.text(total + 0.4, y, f"{total:.1f}", va="center", ha="left",
                 fontsize=ax.yaxis.get_label().get_fontsize() - 2)
-    ax.set_yticks(positions, [r.scenario.name for r in results])
+    ax.set_yticks(positions, [_wrapped(r.scenario.name) for r in results])
     for i, tick in enumerate(ax.get_yticklabels()):
         tick.set_color(_style(i)[0])
     ax.tick_params(axis="y", labelsize=ax.yaxis.get_label().get_fontsize() - 4, length=0)
