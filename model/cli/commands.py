@@ -204,7 +204,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     problems = batch.problems + out_dir_problems(out) + out_dir_problems(figures)
     if problems:
         return report_problems(problems)
-    outcome = run_demo(batch.scenarios, out, figures, on_run=print_run)
+    def replacing(count: int) -> None:
+        print(f"{out}, {figures}: replacing {count} files of an earlier demo")
+
+    outcome = run_demo(batch.scenarios, out, figures, on_run=print_run, on_replace=replacing)
     if outcome.conflicts:
         return report_problems(outcome.conflicts)
     if outcome.comparison:
@@ -212,6 +215,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for line in outcome.errors:
         print(line, file=sys.stderr)
     print(f"figures -> {figures}")
+    if outcome.handout is not None:
+        print(f"handout of the treatment comparison -> {outcome.handout}")
     print(disclaimer_line())
     failed = outcome.errors or any(run.error is not None for run in outcome.runs)
     return EXIT_FAILURE if failed else EXIT_OK

@@ -73,6 +73,8 @@ def replacing_line(folder, rels: Sequence[str], what: str = "an earlier run") ->
     earlier = [rel for rel in rels if rel in folder.listed() and (folder.path / rel).exists()]
     if not earlier:
         return None
+    if len(earlier) == 1:
+        return f"{folder.path / earlier[0]}: replacing {what}"
     parents = sorted({rel.rpartition("/")[0] for rel in earlier})
     where = folder.path / parents[0] if len(parents) == 1 and parents[0] else folder.path
     names = [rel.removeprefix(f"{parents[0]}/") if len(parents) == 1 and parents[0] else rel

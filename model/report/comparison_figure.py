@@ -156,8 +156,9 @@ def plot_days_by_pathway(results: Sequence[Result], ax):
     ax.set_xlim(0.0, 31.0)
     ax.set_ylim(-0.6, len(results) - 0.1)
     ax.set_xlabel(DAYS_LABEL)
-    ax.set_title("headache days")
-    ax.legend(loc="lower right", frameon=True, framealpha=0.9, edgecolor="none",
-              fontsize=ax.yaxis.get_label().get_fontsize() - 4)
+    # The legend stands where a title would, above the bars: it never covers one.
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False,
+              fontsize=ax.yaxis.get_label().get_fontsize() - 4, handlelength=1.0,
+              columnspacing=0.8, handletextpad=0.4, borderaxespad=0.2)
     ax.spines["left"].set_visible(False)
     return ax

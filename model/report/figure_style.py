@@ -127,17 +127,18 @@ def treatment_windows(result: Result) -> list[tuple[float, float]]:
     return merged
 
 
-def figure_svg(fig) -> str:
+def figure_svg(fig, *, salt: str = "lbp-headache") -> str:
     """``fig`` (or an Axes' figure) as SVG text with the text kept as glyph outlines, so it
-    looks the same in any browser and printer; no date, fixed element ids (the same
-    figure gives the same text)."""
+    looks the same in any browser and printer; no date, element ids derived from ``salt``
+    and the content (the same figure and salt give the same text; figures with different
+    salts never share an id, so several can be inlined in one page)."""
     import matplotlib as mpl  # lazy: matplotlib is heavy
     from matplotlib.backends.backend_svg import FigureCanvasSVG  # lazy: matplotlib is heavy
 
     fig = getattr(fig, "figure", fig)
     FigureCanvasSVG(fig)
     buffer = io.StringIO()
-    with mpl.rc_context({"svg.hashsalt": "lbp-headache", "svg.fonttype": "path"}):
+    with mpl.rc_context({"svg.hashsalt": salt, "svg.fonttype": "path"}):
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
 

@@ -159,8 +159,8 @@ def plot_states(result: Result):
                 if limits[1] < 2.0:
                     ax.set_yticks([0.0, 0.25, 0.5, 0.75, 1.0])
             else:
-                ax.set_ylim(0.0, 1.15 * max(float(np.max(result.columns[name]))
-                                            for name, _, _ in lines))
+                top = max(float(np.max(result.columns[name])) for name, _, _ in lines)
+                ax.set_ylim(0.0, 1.15 * top if top > 0.0 else 1.0)
             ax.grid(alpha=0.3)
             if any(label for _, label, _ in lines):
                 if limits is None:
