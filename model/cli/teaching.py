@@ -20,6 +20,8 @@ from lbp_headache.cli.common import (
     report_problems,
 )
 from lbp_headache.core.disclaimer import disclaimer_line
+from lbp_headache.engine.compile_notice import COMPILE_NOTICE, FEW_SETS_KERNEL, kernels_to_compile
+from lbp_headache.explorer.server import DEFAULT_PORT, start_explorer
 from lbp_headache.files.output_folder import OutputFolder
 from lbp_headache.report.handout import write_handout
 from lbp_headache.report.run_folder import run_scenarios
@@ -69,6 +71,31 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if failed else EXIT_OK
 
 
+def cmd_explore(args: argparse.Namespace) -> int:
+    """``explore``: serve the explorer on 127.0.0.1 and open it in the browser."""
+    if not 0 <= args.port <= 65535:
+        return report_problems([one_problem("--port", "must be a port number 0-65535 (0: any "
+                                            "free port)")])
+    try:
+        explorer = start_explorer(args.port)
+    except OSError as error:
+        return report_problems([one_problem("--port", f"cannot listen on port {args.port}: "
+                                            f"{error.strerror or error}; try another, or "
+                                            "--port 0 for any free port")])
+    if kernels_to_compile((FEW_SETS_KERNEL,)):
+        print(COMPILE_NOTICE, flush=True)
+    explorer.warm_up()
+    print(f"lbp-headache explorer at {explorer.url} (Ctrl-C to stop)", flush=True)
+    print(disclaimer_line(), flush=True)
+    if not args.no_browser and not explorer.open_browser():
+        print(f"no browser could be started: open {explorer.url} yourself", flush=True)
+    try:
+        explorer.serve()
+    except KeyboardInterrupt:
+        print("explorer stopped")
+    return EXIT_OK
+
+
 def add_parsers(sub) -> None:
     """Add ``report`` (and ``explore``) to the subcommands."""
     p = sub.add_parser("report", help="write a self-contained HTML handout of scenarios")
@@ -79,3 +106,10 @@ def add_parsers(sub) -> None:
                    help="the handout (default: handout.html)")
     add_set_option(p)
     p.set_defaults(handler=cmd_report)
+
+    p = sub.add_parser("explore", help="explore the model live in your browser (offline)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, metavar="N",
+                   help=f"local port to serve on (default: {DEFAULT_PORT}; 0: any free port)")
+    p.add_argument("--no-browser", action="store_true",
+                   help="do not open a browser; print the address only")
+    p.set_defaults(handler=cmd_explore)
