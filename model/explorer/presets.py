@@ -34,8 +34,8 @@ QUESTIONS: dict[str, str] = {
                      "day by day, and where does it lag behind?",
     "untreated_control": "The control arm for every treatment: pin it as A, then load a "
                          "treatment as B. How many headache days does each pathway give back?",
-    "physical_therapy": "A desk worker's physiotherapy after 6 months: which pathway falls "
-                        "first, and which one barely moves?",
+    "physical_therapy": "Physiotherapy from month 6 of persistent back pain: which pathway "
+                        "falls first, and which one barely moves?",
     "physical_therapy_stopped_early": "Physical therapy for only 6 weeks: when does the "
                                       "headache come back, and why, if the back pain remains?",
     "ergonomics": "Ergonomic changes act within days: why do they remove only part of the "
