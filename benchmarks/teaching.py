@@ -25,6 +25,7 @@ treatments) stretched to 36 months with an A/B baseline pinned.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,15 +41,23 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-dev-shm-usage"]
 
 
-def wall(command: list[str], cwd: Path) -> float:
+def wall(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one run of ``command``, in seconds."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def run_latency(rounds: int) -> list[tuple[str, float, float]]:
-    """``(case, median s, worst s)`` for each command, interleaved round by round."""
+def run_latency(rounds: int) -> list[tuple[str, float, float, float]]:
+    """``(case, median wall s, worst wall s, median CPU s)`` per command, interleaved rounds.
+
+    CPU time is reported beside wall time because other work on the machine
+    stretches wall time but hardly the CPU time a command needs.
+    """
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
         cases = {
@@ -60,18 +69,19 @@ def run_latency(rounds: int) -> list[tuple[str, float, float]]:
                 CLI, "run", "persistent_back_pain", "--no-figures", "--out", "r"],
             "run multimodal_care --no-figures (18 months, 4 treatments)": [
                 CLI, "run", "multimodal_care", "--no-figures", "--out", "r"],
-            "run recurring_flares --no-figures (19 flares)": [
+            "run recurring_flares --no-figures (7 flares, 15 segments)": [
                 CLI, "run", "recurring_flares", "--no-figures", "--out", "r"],
             "run persistent_back_pain (with both figures)": [
                 CLI, "run", "persistent_back_pain", "--out", "r"],
         }
-        times: dict[str, list[float]] = {name: [] for name in cases}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
         for command in cases.values():  # warm-up: caches, page cache
             wall(command, out)
         for _ in range(rounds):
             for name, command in cases.items():
                 times[name].append(wall(command, out))
-    return [(name, statistics.median(t), max(t)) for name, t in times.items()]
+    return [(name, statistics.median(w for w, _ in t), max(w for w, _ in t),
+             statistics.median(c for _, c in t)) for name, t in times.items()]
 
 
 def slider_latency(moves: int) -> list[dict]:
@@ -151,13 +161,14 @@ def main(argv: list[str] | None = None) -> int:
           f"Python {sys.version.split()[0]})\n")
     if not args.slider_only:
         rows = run_latency(args.rounds)
-        floor = dict((name, median) for name, median, _ in rows)[
+        floor = {name: median for name, median, _, _ in rows}[
             "import numpy, scipy.integrate, pint"]
         print(f"## `lbp-headache run`, warm ({args.rounds} interleaved rounds)\n")
-        print("| command | median (s) | worst (s) | median / import floor |")
-        print("|---|---|---|---|")
-        for name, median, worst in rows:
-            print(f"| {name} | {median:.2f} | {worst:.2f} | {median / floor:.2f} |")
+        print("| command | wall median (s) | wall worst (s) | CPU median (s) "
+              "| wall median / import floor |")
+        print("|---|---|---|---|---|")
+        for name, median, worst, cpu in rows:
+            print(f"| {name} | {median:.2f} | {worst:.2f} | {cpu:.2f} | {median / floor:.2f} |")
         print()
     if not args.run_only:
         print(f"## Explorer: slider move to painted result ({args.moves - 1} moves per case)\n")
