@@ -78,7 +78,11 @@ def test_wheel_in_a_fresh_environment(tmp_path):
     for expected in ("lbp_headache/__init__.py", "lbp_headache/py.typed",
                      "lbp_headache/bundled/healthy.yaml",
                      "lbp_headache/bundled/sweeps/chronification_map.yaml",
-                     "lbp_headache/bundled/data/example_diary.csv"):
+                     "lbp_headache/bundled/data/example_diary.csv",
+                     "lbp_headache/explorer/static/index.html",
+                     "lbp_headache/explorer/static/explorer.js",
+                     "lbp_headache/explorer/static/vendor/uPlot.iife.min.js",
+                     "lbp_headache/explorer/static/vendor/uPlot.LICENSE"):
         assert expected in names, expected
     assert not any(name.startswith("model/") for name in names)
     assert any(name.endswith("licenses/LICENSE") for name in names)
@@ -101,4 +105,13 @@ def test_wheel_in_a_fresh_environment(tmp_path):
     _run([cli, "demo", "--out", "demo", "--figures", "figures"], empty, env)
     assert (empty / "figures" / "treatment_comparison.png").is_file()
     assert (empty / "demo" / "comparison" / "comparison.csv").is_file()
+    assert (empty / "demo" / "handout.html").is_file()
+    _run([cli, "report", "healthy", "-o", "handout.html"], empty, env)
+    assert "red-flags" in (empty / "handout.html").read_text()
+    # The explorer's page and its files come from the installed package.
+    probe = ("from lbp_headache.explorer.server import static_files, meta; "
+             "files = static_files(); assert '/static/index.html' in files, files; "
+             "assert '/static/vendor/uPlot.iife.min.js' in files; "
+             "assert len(meta()['presets']) > 10")
+    _run([str(python), "-c", probe], empty, env)
     assert sdist.name.startswith("lbp_headache-")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from lbp_headache import Scenario, simulate
-from lbp_headache.core.states import HEADACHE_COMPONENTS
+from lbp_headache import Scenario, simulate, summarize
+from lbp_headache.analysis.attribution import days_by_pathway
+from lbp_headache.core.states import HEADACHE_COMPONENTS, PATHWAYS
 from lbp_headache.report.comparison_figure import plot_comparison
 from lbp_headache.report.figure_style import save_figure
 from lbp_headache.report.pathway_diagram import plot_pathway_diagram
@@ -41,7 +42,37 @@ def test_headache_by_pathway_labels_and_twin_axis(treated):
     assert twin is not ax and "lumbar pain (0–10)" == twin.get_ylabel()
     assert_allclose(twin.lines[0].get_ydata(), treated.columns["lumbar_pain"])
     labels = [t.get_text() for t in ax.texts]
-    assert "physical therapy" in labels and "nsaid" in labels
+    assert "physical therapy: days 20–45" in labels and "nsaid: days 30–40" in labels
+
+
+def test_every_headache_axis_is_zero_to_ten(treated, untreated):
+    """One fixed axis, so that two slides compare: a low load is not blown up."""
+    quiet = simulate(Scenario(name="quiet", duration=60.0, lumbar_pain=constant(0.5)))
+    assert float(np.max(quiet.columns["headache"])) < 1.0
+    for result in (treated, untreated, quiet):
+        assert plot_headache_by_pathway(result).get_ylim() == (0.0, 10.0)
+    assert plot_comparison([quiet, treated]).get_ylim() == (0.0, 10.0)
+    headache_panel = [ax for ax in plot_states(quiet).axes if ax.get_title() == "headache"]
+    assert headache_panel[0].get_ylim() == (0.0, 10.0)
+
+
+def test_treatment_windows_mark_their_start_and_end(treated):
+    ax = plot_headache_by_pathway(treated)
+    verticals = sorted((line.get_xdata()[0], line.get_linestyle()) for line in ax.lines
+                       if len(set(line.get_xdata())) == 1)
+    assert verticals == [(20.0, "-"), (30.0, "-"), (40.0, "--"), (45.0, "--")]
+    brackets = [a for a in ax.texts if a.get_text() == "" and a.arrow_patch is not None]
+    spans = sorted((a.xyann[0], a.xy[0]) for a in brackets)
+    assert spans == [(20.0, 45.0), (30.0, 40.0)]
+    shading = [p for p in ax.patches if p.get_alpha() and p.get_alpha() >= 0.15]
+    assert shading, "treatment windows shaded strongly enough for a projector"
+
+
+def test_a_course_to_the_end_says_so():
+    result = simulate(Scenario(name="on", duration=60.0, lumbar_pain=constant(4.0),
+                               treatments=(Treatment("ergonomics", 10.0),)))
+    labels = [t.get_text() for t in plot_headache_by_pathway(result).texts]
+    assert "ergonomics: from day 10 on" in labels
 
 
 def test_stacked_areas_sum_to_headache(treated):
@@ -70,16 +101,34 @@ def test_stacked_areas_sum_to_headache(treated):
     assert colours == expected
 
 
-def test_plot_states_has_units_on_every_panel(treated):
+def test_plot_states_is_a_landscape_slide_with_units_on_every_panel(treated):
     fig = plot_states(treated)
-    labels = [ax.get_ylabel() for ax in fig.axes]
-    assert len(labels) == 10
-    for expected in ("posture deviation (deg)", "IL-6 (pg/mL)", "headache load (0–10)",
-                     "lumbar pain (0–10)"):
-        assert expected in labels
-    assert all("(" in label for label in labels)
+    width, height = fig.get_size_inches()
+    assert width / height == pytest.approx(16 / 9, rel=1e-3)
+    assert len(fig.axes) == 10
+    rows = sorted({round(ax.get_position().y0, 3) for ax in fig.axes})
+    assert len(rows) == 2
+    units = [ax.get_ylabel() for ax in fig.axes]
+    for expected in ("deviation (degrees)", "pg/mL", "load (0–10)", "0–10, after treatment"):
+        assert expected in units
+    assert all(units)
     assert "treated_back_pain" in fig.get_suptitle()
     assert fig.axes[-1].get_xlabel() == "time (days)"
+
+
+def test_text_is_legible_from_the_back_of_a_room(treated, untreated):
+    """Axis labels and ticks of the teaching figures are at least 15 pt on a 13.3-inch-wide
+    slide, and every other text (legends of the small state panels) at least 11 pt."""
+    figures = [plot_headache_by_pathway(treated).figure, plot_states(treated),
+               plot_comparison([treated, untreated]).figure, plot_pathway_diagram().figure]
+    for fig in figures:
+        assert fig.get_size_inches()[0] == pytest.approx(40 / 3)
+        sizes = [t.get_fontsize() for t in fig.findobj(lambda a: hasattr(a, "get_fontsize"))
+                 if getattr(t, "get_text", lambda: "")()]
+        assert min(sizes) >= 11, fig
+        labels = [t.get_fontsize() for ax in fig.axes for t in
+                  (ax.xaxis.label, ax.yaxis.label, *ax.get_xticklabels())]
+        assert min(labels) >= 15
 
 
 def test_long_runs_use_months():
@@ -94,12 +143,30 @@ def test_plot_comparison_legend_and_markers(treated, untreated):
     assert ax.get_xlabel() == "time (days)"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[:2] == ["treated_back_pain", "untreated"]
-    assert "treatment starts" in legend
-    markers = [line for line in ax.lines if line.get_marker() == "v"]
-    assert len(markers) == 1
-    assert markers[0].get_xdata()[0] == pytest.approx(20.0)
+    assert "treatment starts" in legend and "treatment stops" in legend
+    starts = [line for line in ax.lines if line.get_marker() == "v"]
+    assert len(starts) == 1
+    assert starts[0].get_xdata()[0] == pytest.approx(20.0)
+    stops = [line for line in ax.lines if line.get_marker() == "s"]
+    assert len(stops) == 1 and stops[0].get_xdata()[0] == pytest.approx(45.0)
     with pytest.raises(ValueError, match="at least one result"):
         plot_comparison([])
+
+
+def test_comparison_shows_headache_days_by_pathway_beside_the_curves(treated, untreated):
+    ax = plot_comparison([treated, untreated])
+    days_ax = [other for other in ax.figure.axes if other is not ax][0]
+    assert days_ax.get_position().x0 > ax.get_position().x1
+    assert [t.get_text() for t in days_ax.get_yticklabels()] == ["treated_back_pain",
+                                                                 "untreated"]
+    for result, y in ((treated, 1), (untreated, 0)):
+        parts = days_by_pathway(result)
+        bars = [b for b in days_ax.patches if b.get_y() + b.get_height() / 2 == y]
+        assert_allclose([b.get_width() for b in bars], [parts[p] for p in PATHWAYS],
+                        rtol=1e-12)
+        total = summarize(result)["metrics"]["headache_days_per_month"]
+        assert f"{total:.1f}" in [t.get_text() for t in days_ax.texts]
+    assert [t.get_text() for t in days_ax.get_legend().get_texts()] == list(PATHWAYS)
 
 
 def test_pathway_diagram_names_every_pathway_and_treatment():

@@ -1,5 +1,7 @@
 """The teaching commands: ``run``, ``compare``, ``validate``, ``params`` and ``demo``.
 
+(``report`` and ``explore`` are in :mod:`lbp_headache.cli.teaching`.)
+
 Each command parses its arguments, calls the layer that does the work and
 prints what happened (conventions: :mod:`lbp_headache.cli.common`).
 """
@@ -17,11 +19,15 @@ from lbp_headache.cli.common import (
     add_set_option,
     align,
     load_batch,
+    one_problem,
     out_dir_problems,
     percent,
+    problem_lines,
+    replacing_line,
     report_problems,
 )
 from lbp_headache.core.disclaimer import disclaimer_line
+from lbp_headache.core.errors import ModelError
 from lbp_headache.core.parameters import BY_NAME, PARAMETERS, markdown_table
 from lbp_headache.core.units import pretty
 from lbp_headache.files.bundled import BUNDLED_FOLDER, shown
@@ -30,6 +36,7 @@ from lbp_headache.report.comparison import COMPARISON_FILES, compare_results
 from lbp_headache.report.demo import run_demo
 from lbp_headache.report.run_folder import RunOutcome, run_files, run_scenarios
 from lbp_headache.scenario.explain import explain_lines
+from lbp_headache.scenario.variants import make_variant, parse_variant, variant_label
 
 
 def run_line(outcome: RunOutcome) -> str:
@@ -84,6 +91,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                                       for rel in run_files(path.stem, figures=figures)])
         if conflicts:
             return report_problems(conflicts)
+        for path, _ in batch.scenarios:
+            line = replacing_line(folder, run_files(path.stem, figures=True))
+            if line:
+                print(line)
         for outcome in run_scenarios(batch.scenarios, batch.overrides, folder, figures=figures):
             print_run(outcome)
             status = EXIT_FAILURE if outcome.error is not None else status
@@ -91,11 +102,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     return status
 
 
+def variant_runs(batch, texts: list[str]) -> tuple[list[tuple[Path, object]], list[str]]:
+    """The ``--variant`` runs of the first scenario of ``batch``, and the problem lines."""
+    runs, problems = [], []
+    if not texts or not batch.scenarios:
+        return runs, problems
+    path, base = batch.scenarios[0]
+    for text in texts:
+        try:
+            changes = parse_variant(text)
+            clash = sorted(set(changes) & set(batch.overrides))
+            if clash:
+                problems.append(one_problem("--variant", "also set by --set, which applies to "
+                                            "every run; give it in one place", key=clash[0]))
+                continue
+            runs.append((path, make_variant(base, changes, variant_label(text))))
+        except (ModelError, ValueError) as error:
+            problems.extend(problem_lines(error, "--variant"))
+    return runs, problems
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
-    """``compare``: simulate all scenarios, write the comparison table and figure."""
+    """``compare``: simulate all scenarios (and variants), write the comparison table and figure."""
     out = Path(args.out)
     batch = load_batch(args.scenarios, args.set)
-    problems = batch.problems + out_dir_problems(out)
+    variants, problems = variant_runs(batch, args.variant)
+    problems = batch.problems + problems + out_dir_problems(out)
     if problems:
         return report_problems(problems)
     status = EXIT_OK
@@ -103,8 +135,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
         conflicts = folder.conflicts(COMPARISON_FILES)
         if conflicts:
             return report_problems(conflicts)
+        line = replacing_line(folder, COMPARISON_FILES, "an earlier comparison")
+        if line:
+            print(line)
         results = []
-        for outcome in run_scenarios(batch.scenarios, batch.overrides, folder, write=False):
+        runs = batch.scenarios + variants
+        for outcome in run_scenarios(runs, batch.overrides, folder, write=False):
             if outcome.error is not None:
                 print(outcome.error, file=sys.stderr)
                 status = EXIT_FAILURE
@@ -168,7 +204,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     problems = batch.problems + out_dir_problems(out) + out_dir_problems(figures)
     if problems:
         return report_problems(problems)
-    outcome = run_demo(batch.scenarios, out, figures, on_run=print_run)
+    def replacing(count: int) -> None:
+        print(f"{out}, {figures}: replacing {count} files of an earlier demo")
+
+    outcome = run_demo(batch.scenarios, out, figures, on_run=print_run, on_replace=replacing)
     if outcome.conflicts:
         return report_problems(outcome.conflicts)
     if outcome.comparison:
@@ -176,6 +215,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for line in outcome.errors:
         print(line, file=sys.stderr)
     print(f"figures -> {figures}")
+    if outcome.handout is not None:
+        print(f"handout of the treatment comparison -> {outcome.handout}")
     print(disclaimer_line())
     failed = outcome.errors or any(run.error is not None for run in outcome.runs)
     return EXIT_FAILURE if failed else EXIT_OK
@@ -198,6 +239,10 @@ def add_parsers(sub) -> None:
                    help="scenario files, folders or bundled names")
     p.add_argument("--out", default="results/comparison", metavar="DIR",
                    help="output folder (default: results/comparison)")
+    p.add_argument("--variant", action="append", default=[], metavar="NAME=VALUE[,...]",
+                   help="also run the first scenario with these parameters changed, e.g. "
+                        "posture_chain_stiffness=2 or 'tau_neck_tension=2 days' (repeatable: "
+                        "one run per --variant)")
     add_set_option(p)
     p.set_defaults(handler=cmd_compare)
 

@@ -64,6 +64,25 @@ def align(rows: Sequence[Sequence[str]]) -> str:
                      for row in rows)
 
 
+def replacing_line(folder, rels: Sequence[str], what: str = "an earlier run") -> str | None:
+    """``"results/healthy: replacing an earlier run (summary.json, ...)"``, or ``None``.
+
+    ``rels`` are the files (relative to the open output ``folder``) about to be
+    written; the line names those that a previous run of the tool left there.
+    """
+    earlier = [rel for rel in rels if rel in folder.listed() and (folder.path / rel).exists()]
+    if not earlier:
+        return None
+    if len(earlier) == 1:
+        return f"{folder.path / earlier[0]}: replacing {what}"
+    parents = sorted({rel.rpartition("/")[0] for rel in earlier})
+    where = folder.path / parents[0] if len(parents) == 1 and parents[0] else folder.path
+    names = [rel.removeprefix(f"{parents[0]}/") if len(parents) == 1 and parents[0] else rel
+             for rel in earlier]
+    shown = ", ".join(names) if len(names) <= 6 else f"{len(names)} files"
+    return f"{where}: replacing {what} ({shown})"
+
+
 @dataclass
 class Batch:
     """Scenarios loaded from the command line, with every problem found on the way."""

@@ -1,6 +1,7 @@
 """The ``lbp-headache`` command line (also ``python -m lbp_headache``): the parser and ``main``.
 
-Teaching commands in :mod:`.commands`, research commands in :mod:`.research`;
+Teaching commands in :mod:`.commands` and :mod:`.teaching` (``report``, ``explore``),
+research commands in :mod:`.research`;
 exit codes and problem lines in :mod:`.common`.
 """
 
@@ -10,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from lbp_headache.cli import commands, research, virtual
+from lbp_headache.cli import commands, research, teaching, virtual
 from lbp_headache.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, report_problems
 from lbp_headache.core.suggestions import suggest
 from lbp_headache.core.version import __version__
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parsers(sub)
     research.add_parsers(sub)
     virtual.add_parsers(sub)
+    teaching.add_parsers(sub)
     parser.set_defaults(command_names=tuple(sub.choices))
     return parser
 

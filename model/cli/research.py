@@ -34,10 +34,17 @@ from lbp_headache.cli.common import (
 from lbp_headache.cli.progress import terminal_progress
 from lbp_headache.core.disclaimer import disclaimer_line
 from lbp_headache.core.errors import ModelError
+from lbp_headache.engine.compile_notice import COMPILE_NOTICE, kernels_to_compile
 from lbp_headache.files.bundled import resolve_argument
 from lbp_headache.report.sbml_export import export_sbml
 from lbp_headache.report.sensitivity_figures import SENSITIVITY_FIGURES
 from lbp_headache.report.sweep_figures import SWEEP_FIGURES
+
+
+def announce_compiling() -> None:
+    """Say so on stderr when the batch engine is about to be compiled (else it looks hung)."""
+    if kernels_to_compile():
+        print(COMPILE_NOTICE, file=sys.stderr, flush=True)
 
 
 def load_spec(text: str):
@@ -62,6 +69,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         for line in sweep_cost_lines(spec):
             print(line)
         return EXIT_OK
+    announce_compiling()
     try:
         outcome = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler,
                             resume=args.resume, progress=terminal_progress(),
@@ -112,6 +120,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                                     key="sensitivity"))
     if problems:
         return report_problems(problems)
+    announce_compiling()
     try:
         outcome = run_sensitivity(spec, out, workers=args.workers, scheduler=args.scheduler,
                                   figures=SENSITIVITY_FIGURES)

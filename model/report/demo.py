@@ -1,4 +1,8 @@
-"""The demo: every bundled scenario run, the treatments compared, every figure collected."""
+"""The demo: every bundled scenario run, the treatments compared, every figure collected.
+
+It also writes the handout of the treatment comparison (``handout.html`` in the
+results folder: :mod:`lbp_headache.report.handout`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from pathlib import Path
 from lbp_headache.files.output_folder import OutputFolder
 from lbp_headache.report.comparison import COMPARISON_FILES, compare_results
 from lbp_headache.report.figure_style import figure_png
+from lbp_headache.report.handout import render_handout
 from lbp_headache.report.pathway_diagram import plot_pathway_diagram
 from lbp_headache.report.run_folder import RunOutcome, run_files, run_scenarios
 from lbp_headache.scenario.record import Scenario
@@ -20,6 +25,7 @@ TREATMENT_SET: tuple[str, ...] = (
     "ergonomics", "nsaid", "duloxetine", "multimodal_care",
 )
 RUN_FIGURE_NAMES = ("headache_by_pathway", "states")
+HANDOUT = "handout.html"
 
 
 def demo_figure_names(stems: Sequence[str], comparison: bool) -> list[str]:
@@ -36,15 +42,20 @@ class DemoOutcome:
     comparison: list[dict] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    replaced: int = 0  # files of an earlier run of the tool that this one replaces
+    handout: Path | None = None
 
 
 def run_demo(scenarios: Sequence[tuple[Path, Scenario]], out: str | Path,
              figures: str | Path, *,
-             on_run: Callable[[RunOutcome], None] | None = None) -> DemoOutcome:
+             on_run: Callable[[RunOutcome], None] | None = None,
+             on_replace: Callable[[int], None] | None = None) -> DemoOutcome:
     """Run ``scenarios`` into ``out``, compare the treatment set, copy every figure to ``figures``.
 
     Nothing is written when a file to be replaced was not written by the tool
-    (``conflicts`` lists them). ``on_run`` is called as each scenario finishes.
+    (``conflicts`` lists them). ``on_run`` is called as each scenario finishes;
+    ``on_replace`` first, with the number of files of an earlier run that will be
+    replaced, when there are any.
     """
     out, figures = Path(out), Path(figures)
     outcome = DemoOutcome()
@@ -57,10 +68,16 @@ def run_demo(scenarios: Sequence[tuple[Path, Scenario]], out: str | Path,
         conflicts = results_folder.conflicts(
             [rel for stem in stems for rel in run_files(stem, figures=True)])
         conflicts += results_folder.conflicts(f"comparison/{name}" for name in COMPARISON_FILES)
+        conflicts += results_folder.conflicts([HANDOUT] if compared else [])
         conflicts += figure_folder.conflicts(demo_figure_names(stems, bool(compared)))
         if conflicts:
             outcome.conflicts = conflicts
             return outcome
+        outcome.replaced = sum(1 for folder in {id(results_folder): results_folder,
+                                                id(figure_folder): figure_folder}.values()
+                               for rel in folder.listed() if (folder.path / rel).exists())
+        if on_replace is not None and outcome.replaced:
+            on_replace(outcome.replaced)
         for run in run_scenarios(scenarios, {}, results_folder, figures=True):
             outcome.runs.append(run)
             if on_run is not None:
@@ -78,6 +95,9 @@ def run_demo(scenarios: Sequence[tuple[Path, Scenario]], out: str | Path,
                     [run.observed for run in treatment])
                 figure_folder.write_bytes("treatment_comparison.png",
                                           (out / "comparison" / "comparison.png").read_bytes())
+                results_folder.write_text(HANDOUT, render_handout(
+                    [run.result for run in treatment], [run.observed for run in treatment]))
+                outcome.handout = out / HANDOUT
             figure_folder.write_bytes("pathway_diagram.png", figure_png(plot_pathway_diagram()))
         except OSError as error:
             outcome.errors.append(f"{figures}: cannot write: {error}")

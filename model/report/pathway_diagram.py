@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from lbp_headache.report.figure_style import COLORS, FONT_SIZE, LINE_WIDTH, figure_style, new_axes
+from lbp_headache.report.figure_style import COLORS, SLIDE_SIZE, new_axes, slide_style
+
+# Sized for a 16:9 slide: every label at least 16 pt.
+FONT_SIZE = 16
+LINE_WIDTH = 3.0
 
 
 def _box(ax, xy, text, colour, width=2.3, height=0.9):
@@ -53,8 +57,8 @@ def plot_pathway_diagram(ax=None):
     """
     import matplotlib as mpl  # lazy: matplotlib is heavy
 
-    with mpl.rc_context(figure_style()):
-        ax = new_axes(ax, figsize=(15, 9))
+    with mpl.rc_context(slide_style(FONT_SIZE)):
+        ax = new_axes(ax, figsize=SLIDE_SIZE)
         ax.set_xlim(0, 15)
         ax.set_ylim(0, 9.6)
         ax.set_axis_off()
@@ -63,7 +67,7 @@ def plot_pathway_diagram(ax=None):
         boxes = {
             "lumbar": ((1.5, 6.6), "lumbar pain", "#FFFFFF"),
             "ergo_load": ((5.0, 8.7), "ergonomic load\n(desk, sitting)", "#E0E0E0"),
-            "disc": ((1.5, 1.6), "disc degeneration\n/ herniation", "#FFFFFF"),
+            "disc": ((1.5, 1.6), "disc degeneration\n(herniation)", "#FFFFFF"),
             "posture": ((5.0, 6.6), "posture shift\n(forward head)", mech),
             "neck": ((8.6, 6.6), "neck muscle\ntension", mech),
             "sens": ((6.8, 3.6), "central sensitization\n(pain threshold ↓)", neuro),
@@ -73,8 +77,8 @@ def plot_pathway_diagram(ax=None):
             "cgh": ((12.8, 5.8), "cervicogenic\nheadache", "#56B4E9"),
             "mig": ((12.8, 1.6), "migraine-like\nheadache", "#D55E00"),
         }
-        for xy, text, colour in boxes.values():
-            _box(ax, xy, text, colour)
+        for key, (xy, text, colour) in boxes.items():
+            _box(ax, xy, text, colour, width=2.9 if key == "sens" else 2.45)
         at = {key: value[0] for key, value in boxes.items()}
 
         def edge(key, dx=0.0, dy=0.0):
@@ -118,7 +122,7 @@ def plot_pathway_diagram(ax=None):
                 "purple dashes = sensitization amplifies",
                 ha="right", va="bottom", fontsize=FONT_SIZE - 1, color="#333333")
         ax.set_title("How lower back pain can lead to headache: pathways and treatments",
-                     fontsize=FONT_SIZE + 3)
+                     fontsize=FONT_SIZE + 4)
     return ax
 
 

@@ -59,14 +59,20 @@ class Profile:
         return v0 + slope * (t - start), slope
 
     def __call__(self, times) -> np.ndarray:
-        """Evaluate the profile at ``times`` (right-continuous)."""
+        """Evaluate the profile at ``times`` (right-continuous).
+
+        The same arithmetic as :meth:`linear_at`, for all times at once (the
+        explorer evaluates three profiles on every day of a run for each slider
+        move: a loop over days took 20 ms of it).
+        """
         times = np.asarray(times, dtype=float)
-        values = np.empty_like(times)
-        flat = values.reshape(-1)
-        for i, t in enumerate(times.reshape(-1)):
-            value, _ = self.linear_at(float(t))
-            flat[i] = value
-        return values
+        table = np.array(self.pieces, dtype=float)
+        start, end, v0, v1 = table.T
+        which = np.searchsorted(start, times, side="right") - 1
+        open_ended = np.isinf(end)
+        with np.errstate(invalid="ignore"):
+            slope = np.where(open_ended, 0.0, (v1 - v0) / np.where(open_ended, 1.0, end - start))
+        return v0[which] + slope[which] * (times - start[which])
 
     @property
     def max_value(self) -> float:
