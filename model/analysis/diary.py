@@ -23,10 +23,11 @@ Every random number of a patient comes from its own generator,
 for a fixed block of :data:`HORIZON_DAYS` days and then cut to the run's
 length; a longer run (up to the scenario limit of 50 years) continues with
 further blocks from ``default_rng([seed, STREAM, patient, block])``, so a
-longer diary always begins with the shorter one. So a patient's diary does not depend on the arm, the chunk, the
-worker or the length of the run: the same patient in two arms of a trial
-meets the same noise (common random numbers), and a baseline window reads the
-same days in a population and in its trial.
+longer diary always begins with the shorter one. So a patient's diary does
+not depend on the arm, the chunk, the worker or the length of the run: the
+same patient in two arms of a trial meets the same noise (common random
+numbers), and a baseline window reads the same days in a population and in
+its trial.
 
 :func:`coupling` measures the pattern the source article tells clinicians to
 look for: the correlation between daily back pain and the headache ``lag``
