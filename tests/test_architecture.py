@@ -29,6 +29,8 @@ PACKAGE = "lbp_headache"
 # Dependencies that may be imported inside a function (heavy, or optional extras).
 LAZY_ALLOWED = {"matplotlib", "numba", "dask", "distributed", "libsbml", "pyarrow",
                 "lbp_headache.engine.batch_kernel",  # the numba kernel (compiled once)
+                "lbp_headache.analysis.philox_kernel",  # the numba random-number loop
+                "lbp_headache.analysis.diary_kernel",  # the numba diary loop
                 "scipy.stats", "fcntl", "importlib", "roadrunner", "pyabc", "bokeh",
                 "playwright"}
 

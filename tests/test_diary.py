@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from lbp_headache import load_scenario, parameter_vector, simulate_batch
 from lbp_headache.analysis.diary import (
-    HORIZON_DAYS,
+    STREAM,
     ar1,
     coupling,
     detrended,
@@ -27,7 +27,7 @@ from scipy import integrate, stats
 
 
 def test_ar1_has_the_stationary_sd_and_autocorrelation_of_its_parameters():
-    noise = patient_noise(11, np.arange(400))
+    noise = patient_noise(11, np.arange(400), 1000)
     for sd, r in ((0.35, 0.4), (0.8, 0.7), (0.2, 0.0)):
         x = ar1(noise.headache[:, :1000], sd, r)
         assert x.std() == pytest.approx(sd, rel=0.02)
@@ -43,7 +43,8 @@ def test_diary_noise_keeps_the_mean_load_and_days_follow_the_observation_model()
     n, days = 3000, 60
     rows = np.tile(parameter_vector(), (n, 1))
     load = np.full((n, days + 1), 3.0)  # the half load: q = 1/2 without noise
-    diary = draw_diaries(load, np.full((n, days + 1), 4.0), rows, patient_noise(5, np.arange(n)))
+    diary = draw_diaries(load, np.full((n, days + 1), 4.0), rows,
+                         patient_noise(5, np.arange(n), days))
     assert diary.headache.mean() == pytest.approx(3.0, rel=0.01)  # E[exp(e - s^2/2)] = 1
     sd = parameter_vector()[INDEX["headache_noise_sd"]]
     assert np.log(diary.headache).std() == pytest.approx(sd, rel=0.02)
@@ -55,33 +56,64 @@ def test_diary_noise_keeps_the_mean_load_and_days_follow_the_observation_model()
 
 
 def test_a_patients_numbers_do_not_depend_on_the_company_or_the_horizon():
-    alone = patient_noise(3, np.array([17]))
-    together = patient_noise(3, np.array([5, 17, 2]))
+    alone = patient_noise(3, np.array([17]), 100)
+    together = patient_noise(3, np.array([5, 17, 2]), 100)
     assert_array_equal(alone.headache[0], together.headache[1])
     assert_array_equal(alone.dropout[0], together.dropout[1])
-    assert not np.array_equal(patient_noise(4, np.array([17])).headache, alone.headache)
+    assert not np.array_equal(patient_noise(4, np.array([17]), 100).headache, alone.headache)
     rows = parameter_vector()[None, :]
     load = np.linspace(1, 5, 101)[None, :]
     short = draw_diaries(load[:, :51], load[:, :51], rows, alone)
     long = draw_diaries(load, load, rows, alone)
     assert_array_equal(short.headache, long.headache[:, :50])
-    with pytest.raises(ValueError, match="covers 1464 days"):
-        draw_diaries(np.ones((1, HORIZON_DAYS + 2)), np.ones((1, HORIZON_DAYS + 2)), rows,
-                     alone)
+    with pytest.raises(ValueError, match="covers 100 days"):
+        draw_diaries(np.ones((1, 103)), np.ones((1, 103)), rows, alone)
 
 
 def test_long_diaries_continue_the_short_ones():
-    """A run past the first noise block (up to the 50-year scenario limit) keeps the first
-    block's numbers and draws fresh ones after it."""
-    short = patient_noise(3, np.array([17, 4]))
-    long = patient_noise(3, np.array([17, 4]), days=50 * 366)
-    assert long.headache.shape[1] >= 50 * 366
-    assert_array_equal(long.headache[:, :HORIZON_DAYS], short.headache)
-    assert_array_equal(long.day[:, :HORIZON_DAYS], short.day)
+    """A 50-year run (the scenario limit) begins with the numbers of a short one, and its
+    later days are as random as its first."""
+    short = patient_noise(3, np.array([17, 4]), 400)
+    long = patient_noise(3, np.array([17, 4]), 50 * 366)
+    for name in ("headache", "lumbar", "day"):
+        assert_array_equal(getattr(long, name)[:, :400], getattr(short, name))
     assert_array_equal(long.dropout, short.dropout)
-    second = long.headache[:, HORIZON_DAYS:2 * HORIZON_DAYS]
-    assert not np.array_equal(second, short.headache)
-    assert abs(second.mean()) < 0.1 and abs(second.std() - 1.0) < 0.05
+    late = long.headache[:, -5000:]
+    assert abs(late.mean()) < 0.05 and abs(late.std() - 1.0) < 0.03
+
+
+def test_philox_matches_the_random123_known_answers_compiled_or_not():
+    """Philox4x32-10 known-answer vectors (Random123's kat_vectors), and the compiled loop
+    giving the numpy path's bits."""
+    from lbp_headache.analysis.philox import philox_numpy, uniforms
+
+    vectors = [((0, 0, 0, 0), (0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
+               ((0xFFFFFFFF,) * 4, (0xFFFFFFFF,) * 2,
+                (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
+               ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
+                (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1))]
+    for counter, key, expected in vectors:
+        assert [int(w) for w in philox_numpy(*counter, *key)] == list(expected)
+    patients = np.array([0, 1, 7, 2**32 - 1, 123456])
+    slow = uniforms(2**63 + 5, STREAM, patients, 300, compiled=False)
+    fast = uniforms(2**63 + 5, STREAM, patients, 300, compiled=True)
+    assert_array_equal(slow, fast)
+    assert 0.0 < fast.min() and fast.max() < 1.0
+
+
+def test_diary_uniforms_are_uniform_and_independent():
+    """Kolmogorov-Smirnov against U(0, 1) for each stream, and no correlation between
+    neighbouring days, neighbouring patients or the two numbers of a pair."""
+    from lbp_headache.analysis.philox import uniforms
+
+    u = uniforms(1, STREAM, np.arange(200), 500)
+    for values in (u[0].ravel(), u[1].ravel(), uniforms(1, STREAM + 1, np.arange(200), 500)[0]
+                   .ravel()):
+        assert stats.kstest(values, "uniform").pvalue > 1e-3
+    limit = 4.0 / math.sqrt(u[0].size)  # four standard errors of a zero correlation
+    assert abs(np.corrcoef(u[0][:, 1:].ravel(), u[0][:, :-1].ravel())[0, 1]) < limit
+    assert abs(np.corrcoef(u[0][1:].ravel(), u[0][:-1].ravel())[0, 1]) < limit
+    assert abs(np.corrcoef(u[0].ravel(), u[1].ravel())[0, 1]) < limit
 
 
 def test_coupling_finds_the_lag_of_a_known_delay():
@@ -167,3 +199,25 @@ def test_patient_inputs_reproduce_the_scenario_and_carry_their_own_courses():
     assert np.all(result.status == 0)
     starts = result.segment_starts
     assert 70.0 in starts and 77.0 in starts  # flare weeks are segment boundaries
+
+
+def test_the_compiled_diary_agrees_with_numpy():
+    """The compiled loop (populations, trials) and the numpy path (single runs) draw the same
+    diary: values to rounding, headache days identical on 200 patients x 400 days, with and
+    without an expectation effect."""
+    n, days = 200, 400
+    rng = np.random.default_rng(2)
+    rows = np.tile(parameter_vector(), (n, 1))
+    rows[:, INDEX["headache_noise_sd"]] = rng.uniform(0.1, 0.8, n)
+    rows[:, INDEX["lumbar_noise_autocorrelation"]] = rng.uniform(0.0, 0.9, n)
+    load = np.cumsum(rng.normal(0, 0.2, (n, days + 1)), axis=1) % 8.0
+    lumbar = rng.uniform(0, 9, (n, days + 1))
+    noise = patient_noise(9, np.arange(n), days)
+    effect = expectation_effect([Treatment("placebo", 30.0, 230.0, adherence=0.8)],
+                                np.arange(days + 1.0), rows)
+    for expectation in (None, effect):
+        slow = draw_diaries(load, lumbar, rows, noise, expectation)
+        fast = draw_diaries(load, lumbar, rows, noise, expectation, compiled=True)
+        assert_allclose(fast.headache, slow.headache, rtol=1e-13, atol=1e-14)
+        assert_allclose(fast.lumbar_pain, slow.lumbar_pain, rtol=1e-13, atol=1e-14)
+        assert_array_equal(fast.headache_day, slow.headache_day)

@@ -212,3 +212,18 @@ def test_every_bundled_trial_runs(name, tmp_path, capsys):
     summary = json.loads((tmp_path / name / "summary.json").read_text())
     published = [row for row in summary["endpoints"] if row["published"] is not None]
     assert published and all(row["virtual_population"] is not None for row in published)
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_same_trial_bit_for_bit(files):
+    """Local threads and a local Dask cluster (two worker processes) compute the same
+    population, weekly diaries and endpoints."""
+    pytest.importorskip("distributed")
+    spec = replace(load_trial(files), replicates=5)
+    threads = build_trial(spec, workers=1)
+    dask = build_trial(spec, workers=2, scheduler="local")
+    assert_array_equal(threads.patients, dask.patients)
+    for arm, series in threads.weekly.items():
+        for name, values in series.items():
+            assert_array_equal(values, dask.weekly[arm][name])
+    assert endpoint_rows(threads) == endpoint_rows(dask)

@@ -18,16 +18,13 @@ patient and calendar day ``d``:
   the expectation relief plus an AR(1) process in points
   (``lumbar_noise_sd``, ``lumbar_noise_autocorrelation``), clipped to 0-10.
 
-Every random number of a patient comes from its own generator,
-``numpy.random.default_rng([seed, STREAM, patient])``, drawn in a fixed order
-for a fixed block of :data:`HORIZON_DAYS` days and then cut to the run's
-length; a longer run (up to the scenario limit of 50 years) continues with
-further blocks from ``default_rng([seed, STREAM, patient, block])``, so a
-longer diary always begins with the shorter one. So a patient's diary does
-not depend on the arm, the chunk, the worker or the length of the run: the
-same patient in two arms of a trial meets the same noise (common random
-numbers), and a baseline window reads the same days in a population and in
-its trial.
+Every random number of a patient comes from a counter-based generator
+(:mod:`.philox`) keyed by the seed and counted by patient, day and stream, so
+a patient's diary does not depend on the arm, the chunk, the worker or the
+length of the run: the same patient in two arms of a trial meets the same
+noise (common random numbers), a baseline window reads the same days in a
+population and in its trial, and a longer diary begins with the shorter one.
+Normals are the inverse normal CDF of the uniforms.
 
 :func:`coupling` measures the pattern the source article tells clinicians to
 look for: the correlation between daily back pain and the headache ``lag``
@@ -43,13 +40,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from lbp_headache.analysis import philox
 from lbp_headache.analysis.expectation import expectation_effect, reported_relief
-from lbp_headache.analysis.observation import headache_day_probability
+from lbp_headache.analysis.observation import day_means, headache_day_probability
 from lbp_headache.core.parameters import INDEX
 from lbp_headache.core.states import HEADACHE_MAX
+from scipy.special import ndtri
 
-HORIZON_DAYS = 4 * 366  # random numbers drawn per patient (diaries up to four years)
-STREAM = 0x5EED  # separates the diary's stream from other uses of the same seed
+STREAM = 0x5EED0  # the diary's streams: STREAM + 0, 1, 2 (apart from other uses of a seed)
 MAX_LAG_DAYS = 14
 TREND_DAYS = 28  # the centred moving average the coupling is measured around
 
@@ -70,8 +68,7 @@ def detrended(series: np.ndarray, days: int = TREND_DAYS) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PatientNoise:
-    """The random numbers of a set of patients' diaries (``(n_patients, days)`` each, ``days``
-    a whole number of :data:`HORIZON_DAYS` blocks)."""
+    """The random numbers of a set of patients' diaries (``(n_patients, days)`` each)."""
 
     headache: np.ndarray   # standard normals of the headache fluctuation
     lumbar: np.ndarray     # standard normals of the back-pain fluctuation
@@ -79,31 +76,18 @@ class PatientNoise:
     dropout: np.ndarray    # one uniform per patient (time to dropout in trials)
 
 
-def patient_noise(seed: int, patients: np.ndarray, days: int = HORIZON_DAYS) -> PatientNoise:
-    """Draw every patient's random numbers from its own generator (see the module docstring).
+def patient_noise(seed: int, patients: np.ndarray, days: int) -> PatientNoise:
+    """Every patient's random numbers for days ``0 .. days - 1`` (see the module docstring).
 
-    ``days`` is rounded up to whole blocks of :data:`HORIZON_DAYS`; the first
-    block does not depend on ``days``.
+    Stream ``STREAM`` gives the two normals of a day (headache, back pain),
+    ``STREAM + 1`` the uniform that decides a headache day, ``STREAM + 2`` (day
+    0) the patient's dropout uniform.
     """
     patients = np.asarray(patients, dtype=np.int64)
-    n = patients.size
-    blocks = max(1, -(-int(days) // HORIZON_DAYS))
-    width = blocks * HORIZON_DAYS
-    headache = np.empty((n, width))
-    lumbar = np.empty((n, width))
-    day = np.empty((n, width))
-    dropout = np.empty(n)
-    for row, patient in enumerate(patients.tolist()):
-        for block in range(blocks):
-            key = [int(seed), STREAM, int(patient)] + ([block] if block else [])
-            rng = np.random.default_rng(key)
-            cut = slice(block * HORIZON_DAYS, (block + 1) * HORIZON_DAYS)
-            headache[row, cut] = rng.standard_normal(HORIZON_DAYS)
-            lumbar[row, cut] = rng.standard_normal(HORIZON_DAYS)
-            day[row, cut] = rng.random(HORIZON_DAYS)
-            if block == 0:
-                dropout[row] = rng.random()
-    return PatientNoise(headache, lumbar, day, dropout)
+    pair = philox.uniforms(seed, STREAM, patients, days)
+    day = philox.uniforms(seed, STREAM + 1, patients, days)[0]
+    dropout = philox.uniforms(seed, STREAM + 2, patients, 1)[0, :, 0]
+    return PatientNoise(ndtri(pair[0]), ndtri(pair[1]), day, dropout)
 
 
 def ar1(normals: np.ndarray, sd: np.ndarray, autocorrelation: np.ndarray) -> np.ndarray:
@@ -134,19 +118,15 @@ class Diary:
     mechanistic_lumbar: np.ndarray    # the model's day mean effective lumbar pain
 
 
-def day_means(values: np.ndarray) -> np.ndarray:
-    """Mean of each calendar day ``[d, d+1]`` from whole-day values (trapezoid, last axis)."""
-    values = np.asarray(values, dtype=float)
-    return 0.5 * (values[..., :-1] + values[..., 1:])
-
-
 def draw_diaries(headache_daily: np.ndarray, lumbar_daily: np.ndarray,
                  parameter_sets: np.ndarray, noise: PatientNoise,
-                 expectation: np.ndarray | None = None) -> Diary:
+                 expectation: np.ndarray | None = None, *, compiled: bool = False) -> Diary:
     """Diaries from the whole-day model values (``(n, days + 1)``) and the patients' noise.
 
     ``expectation`` is the expectation effect on the whole days (``(n, days + 1)``;
     ``None``: no placebo). Day ``d`` uses the mean of whole days ``d`` and ``d + 1``.
+    ``compiled`` takes the compiled loop (:mod:`.diary_kernel`: populations and
+    trials) instead of numpy (single runs, with no compiler to load).
     """
     rows = np.atleast_2d(parameter_sets)
     head = day_means(headache_daily)
@@ -155,8 +135,11 @@ def draw_diaries(headache_daily: np.ndarray, lumbar_daily: np.ndarray,
     if n_days > noise.headache.shape[1]:
         raise ValueError(f"the patients' noise covers {noise.headache.shape[1]} days; "
                          f"the diary needs {n_days}")
-    factor = np.ones_like(head) if expectation is None else day_means(
-        reported_relief(expectation, rows))
+    factor = None if expectation is None else day_means(reported_relief(expectation, rows))
+    if compiled:
+        return _draw_compiled(head, lumbar, factor, rows, noise, n_days)
+    if factor is None:
+        factor = np.ones_like(head)
     sd = rows[:, INDEX["headache_noise_sd"]]
     fluctuation = ar1(noise.headache[:, :n_days], sd,
                       rows[:, INDEX["headache_noise_autocorrelation"]])
@@ -167,6 +150,29 @@ def draw_diaries(headache_daily: np.ndarray, lumbar_daily: np.ndarray,
     back = ar1(noise.lumbar[:, :n_days], rows[:, INDEX["lumbar_noise_sd"]],
                rows[:, INDEX["lumbar_noise_autocorrelation"]])
     back_pain = np.clip(lumbar * factor + back, 0.0, 10.0)
+    return Diary(reported, is_day, back_pain, head, lumbar)
+
+
+DIARY_PARAMETERS = ("headache_noise_sd", "headache_noise_autocorrelation", "lumbar_noise_sd",
+                    "lumbar_noise_autocorrelation", "headache_day_hill", "headache_day_half_load")
+
+
+def _draw_compiled(head, lumbar, factor, rows, noise, n_days) -> Diary:
+    """:func:`draw_diaries` through the compiled loop."""
+    from lbp_headache.analysis.diary_kernel import diary_into  # lazy: loads numba
+
+    n = head.shape[0]
+    parameters = np.ascontiguousarray(rows[:, [INDEX[name] for name in DIARY_PARAMETERS]])
+    reported = np.empty((n, n_days))
+    is_day = np.empty((n, n_days), dtype=np.bool_)
+    back_pain = np.empty((n, n_days))
+    use_factor = factor is not None
+    diary_into(np.ascontiguousarray(head), np.ascontiguousarray(lumbar),
+               np.ascontiguousarray(factor) if use_factor else np.empty((1, 1)), use_factor,
+               parameters, np.ascontiguousarray(noise.headache[:, :n_days]),
+               np.ascontiguousarray(noise.lumbar[:, :n_days]),
+               np.ascontiguousarray(noise.day[:, :n_days]), reported, is_day, back_pain,
+               float(HEADACHE_MAX))
     return Diary(reported, is_day, back_pain, head, lumbar)
 
 
@@ -240,7 +246,7 @@ def run_diary(result, seed: int | None = None) -> Diary:
     of the run's seed (the scenario's ``seed`` unless given)."""
     rows = np.asarray(result.parameters, dtype=float)[None, :]
     noise = patient_noise(result.scenario.seed if seed is None else seed, np.array([0]),
-                          days=result.daily["headache"].shape[-1])
+                          result.daily["headache"].shape[-1] - 1)
     effect = expectation_effect(result.scenario.treatments, result.days, rows)
     return draw_diaries(result.daily["headache"][None, :], result.daily["lumbar_pain"][None, :],
                         rows, noise, effect)

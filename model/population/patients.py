@@ -12,7 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from lbp_headache.analysis.diary import Diary, coupling_many, draw_diaries, patient_noise
+from lbp_headache.analysis.diary import (
+    Diary,
+    PatientNoise,
+    coupling_many,
+    draw_diaries,
+    patient_noise,
+)
 from lbp_headache.analysis.expectation import expectation_effect
 from lbp_headache.analysis.observation import headache_day_probability
 from lbp_headache.core.calendar import METRIC_MONTH_DAYS
@@ -34,17 +40,20 @@ class PatientRun:
 
     status: np.ndarray            # 0: the simulation ran; else a batch-engine status code
     daily: dict[str, np.ndarray]  # (n, days + 1) on whole days
-    diary: Diary                  # (n, days)
+    diary: Diary | None           # (n, days); None when not drawn
     expectation: np.ndarray       # (n, days + 1)
 
 
 def simulate_patients(scenario: Scenario, rows: np.ndarray, inputs: PatientInputs,
                       patients: np.ndarray, seed: int, *, settings: BatchSettings,
-                      record: tuple[str, ...] = DIARY_STATES) -> PatientRun:
+                      record: tuple[str, ...] = DIARY_STATES,
+                      noise: PatientNoise | None = None, diary: bool = True) -> PatientRun:
     """Run ``rows`` (with ``inputs``) through ``scenario`` and draw the patients' diaries.
 
     ``patients`` are the patients' numbers (they key each one's random
-    numbers); ``record`` must include :data:`DIARY_STATES`.
+    numbers); ``record`` must include :data:`DIARY_STATES`. ``noise`` (the
+    patients' :func:`~lbp_headache.analysis.diary.patient_noise`) is drawn here
+    unless given; ``diary=False`` leaves the diary to the caller.
     """
     wanted = tuple(dict.fromkeys((*DIARY_STATES, *record)))
     batch = simulate_batch(scenario, rows, settings=settings, record=wanted, inputs=inputs)
@@ -56,9 +65,13 @@ def simulate_patients(scenario: Scenario, rows: np.ndarray, inputs: PatientInput
     daily["lumbar_pain"] = effective_lumbar_pain(raw, daily["physical_therapy_effect"],
                                                  daily["nsaid_effect"], parameters)
     expectation = expectation_effect(scenario.treatments, days, rows)
-    noise = patient_noise(seed, patients)
-    diary = draw_diaries(daily["headache"], daily["lumbar_pain"], rows, noise, expectation)
-    return PatientRun(batch.status, daily, diary, expectation)
+    if not diary:
+        return PatientRun(batch.status, daily, None, expectation)
+    if noise is None:
+        noise = patient_noise(seed, patients, days.size - 1)
+    drawn = draw_diaries(daily["headache"], daily["lumbar_pain"], rows, noise,
+                         expectation if np.any(expectation) else None, compiled=True)
+    return PatientRun(batch.status, daily, drawn, expectation)
 
 
 def within_ranges(run: PatientRun, bounds: tuple[tuple[str, float, float], ...]) -> np.ndarray:

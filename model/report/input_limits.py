@@ -13,8 +13,10 @@ from lbp_headache.analysis.sweep import cost as sweep_cost
 from lbp_headache.core import units
 from lbp_headache.files import input_files, yaml_source
 from lbp_headache.files.problem_collector import MAX_DESCRIPTION_CHARS, MAX_TEXT_CHARS
+from lbp_headache.population import reader as population_reader
 from lbp_headache.scenario import profile_reader, treatment_reader
 from lbp_headache.scenario import reader as scenario_reader
+from lbp_headache.trial import reader as trial_reader
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,20 @@ LIMITS: tuple[Limit, ...] = (
     Limit("bootstrap resamples / resamples x rows resampled",
           f"{_n(sweep_cost.MAX_BOOTSTRAP)} / {_n(sweep_cost.MAX_BOOTSTRAP_WORK)}",
           "sweep_cost.MAX_BOOTSTRAP, MAX_BOOTSTRAP_WORK", "about a minute of resampling"),
+    Limit("candidates of a population", _n(population_reader.MAX_CANDIDATES),
+          "population_reader.MAX_CANDIDATES",
+          "each is one engine run (about 7 minutes for the bound on 2 cores)"),
+    Limit("patients of a population", _n(population_reader.MAX_SIZE),
+          "population_reader.MAX_SIZE", "at most half the candidates in practice"),
+    Limit("arms of a trial", f"2 to {trial_reader.MAX_ARMS}", "trial_reader.MAX_ARMS",
+          "each arm adds an engine run or a diary per patient"),
+    Limit("virtual patients x arms of a trial", _n(trial_reader.MAX_PATIENT_ARMS),
+          "trial_reader.MAX_PATIENT_ARMS", "the weekly diaries are kept in memory (about 2 GB)"),
+    Limit("replicate trials", _n(trial_reader.MAX_REPLICATES), "trial_reader.MAX_REPLICATES",
+          "each is analysed in Python (about 3 ms)"),
+    Limit("baseline plus trial duration", f"{trial_reader.MAX_TRIAL_DAYS:g} days",
+          "trial_reader.MAX_TRIAL_DAYS", "the patients' back-pain flares are drawn over four "
+          "years"),
 )
 
 

@@ -35,7 +35,7 @@ COMPARE_KEYS = ("endpoint", "evaluation", "arm", "value", "low", "high", "citati
 DIFFERENCE = "difference"
 MAX_ARMS = 8
 MAX_REPLICATES = 100_000
-MAX_TRIAL_DAYS = 3 * 365.25  # the diaries' random numbers cover four years from day 0
+MAX_TRIAL_DAYS = 3 * 365.25  # baseline + trial: inside the four years of drawn back-pain flares
 MAX_PATIENT_ARMS = 4_000_000  # virtual patients x arms (memory of the weekly diaries)
 
 
@@ -142,7 +142,8 @@ def _build(doc: YamlMap, source: str, problems: ProblemCollector,
                 population.baseline[1] + duration > MAX_TRIAL_DAYS:
             problems.add(doc.value_marks["duration"], "duration",
                          f"randomization (day {population.baseline[1]:g}) plus {duration:g} "
-                         f"days passes the limit of {MAX_TRIAL_DAYS:g} days the diaries cover")
+                         f"days passes the limit of {MAX_TRIAL_DAYS:g} days (three years from the "
+                         "population's day 0)")
             duration = None
         if duration is not None and duration < 7.0:
             problems.add(doc.value_marks["duration"], "duration",

@@ -93,9 +93,9 @@ def build_trial(spec: TrialSpec, *, workers: int | None = None, scheduler: str |
         groups = mechanism_groups(spec)
         size = spec.population.chunk_size
         spans = [(lo, min(lo + size, patients.size)) for lo in range(0, patients.size, size)]
-        jobs = [(spec, group, patients[lo:hi], {a.name: a.dropout_rate for a in spec.arms},
-                 settings) for group in groups for lo, hi in spans]
-        total = len(jobs) * 1
+        jobs = [(spec, groups, patients[lo:hi], {a.name: a.dropout_rate for a in spec.arms},
+                 settings) for lo, hi in spans]
+        total = len(jobs)
         done = [0]
 
         def on_result(_index, _result):
