@@ -31,6 +31,7 @@ LAZY_ALLOWED = {"matplotlib", "numba", "dask", "distributed", "libsbml", "pyarro
                 "lbp_headache.engine.batch_kernel",  # the numba kernel (compiled once)
                 "lbp_headache.analysis.philox_kernel",  # the numba random-number loop
                 "lbp_headache.analysis.diary_kernel",  # the numba diary loop
+                "lbp_headache.trial.weekly_kernel",  # the numba loop of trial diaries
                 "scipy.stats", "fcntl", "importlib", "roadrunner", "pyabc", "bokeh",
                 "playwright"}
 

@@ -227,3 +227,49 @@ def test_a_dask_cluster_gives_the_same_trial_bit_for_bit(files):
         for name, values in series.items():
             assert_array_equal(values, dask.weekly[arm][name])
     assert endpoint_rows(threads) == endpoint_rows(dask)
+
+
+def test_the_compiled_weekly_sums_equal_the_population_diaries(files):
+    """The trial's compiled loop (states in, weekly sums out) gives the weeks of the diaries a
+    population draws for the same patients (simulate_patients + draw_diaries): the numpy
+    day means and effective lumbar pain, the same diary code, then plain week sums."""
+    from lbp_headache.analysis.diary import draw_diaries, patient_noise
+    from lbp_headache.analysis.expectation import expectation_effect
+    from lbp_headache.engine.batch import BatchSettings
+    from lbp_headache.population.candidates import candidates_at
+    from lbp_headache.population.patients import simulate_patients
+    from lbp_headache.trial.arms import mechanism_groups
+    from lbp_headache.trial.weekly import weekly_chunk
+
+    spec = load_trial(files)
+    patients = np.arange(0, 300, 3)
+    groups = mechanism_groups(spec)
+    weekly = weekly_chunk(spec, groups, patients, {}, BatchSettings())
+    rows, inputs = candidates_at(spec.population, patients)
+    first = int(round(spec.randomization)) - 7 * BASELINE_WEEKS
+    n_weeks = weekly["usual_care"]["headache_days"].shape[1]
+    compared = 0
+    for scenario, members in groups:
+        run = simulate_patients(scenario, rows, inputs, patients, spec.population.seed,
+                                settings=BatchSettings(), diary=False)
+        days = run.daily["headache"].shape[1] - 1
+        noise = patient_noise(spec.population.seed, patients, days)
+        for name, treatments in members:
+            effect = expectation_effect(treatments, np.arange(days + 1.0), rows)
+            diary = draw_diaries(run.daily["headache"], run.daily["lumbar_pain"], rows, noise,
+                                 effect if np.any(effect) else None, compiled=True)
+
+            def weeks(values):
+                block = values[:, first:first + 7 * n_weeks]
+                return block.reshape(len(patients), n_weeks, 7).sum(axis=2)
+
+            got = weekly[name]
+            assert_array_equal(got["headache_days"], weeks(diary.headache_day))
+            np.testing.assert_allclose(got["intensity"], weeks(diary.headache) / 7.0,
+                                       rtol=1e-6)
+            np.testing.assert_allclose(got["back_pain"], weeks(diary.lumbar_pain) / 7.0,
+                                       rtol=1e-6, atol=1e-6)
+            np.testing.assert_allclose(got["mechanistic_back_pain"],
+                                       weeks(diary.mechanistic_lumbar) / 7.0, rtol=1e-6)
+            compared += 1
+    assert compared == len(spec.arm_names) + 2  # every arm, the untreated and expectation

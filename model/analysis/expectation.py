@@ -28,6 +28,11 @@ from lbp_headache.scenario.treatments import Treatment
 EXPECTATION_TYPES = ("placebo",)
 
 
+def has_expectation(treatments: Sequence[Treatment]) -> bool:
+    """Whether any of ``treatments`` brings an expectation effect (a placebo course)."""
+    return any(treatment.type in EXPECTATION_TYPES for treatment in treatments)
+
+
 def expectation_target(treatments: Sequence[Treatment], t: float) -> float:
     """The expectation target at ``t``: ``1 - prod(1 - adherence)`` over active placebos."""
     remaining = 1.0

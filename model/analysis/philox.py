@@ -19,13 +19,15 @@ known-answer vectors of Random123 check both.
 from __future__ import annotations
 
 import numpy as np
+from lbp_headache.analysis.philox_constants import (
+    MASK,
+    MULTIPLIER_0,
+    MULTIPLIER_1,
+    ROUNDS,
+    WEYL_0,
+    WEYL_1,
+)
 
-MULTIPLIER_0 = 0xD2511F53
-MULTIPLIER_1 = 0xCD9E8D57
-WEYL_0 = 0x9E3779B9
-WEYL_1 = 0xBB67AE85
-MASK = 0xFFFFFFFF
-ROUNDS = 10
 COMPILED_FROM = 20_000  # counters from which :func:`uniforms` uses the compiled loop
 
 

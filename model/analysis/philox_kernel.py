@@ -7,9 +7,12 @@ the same conversion to floats), which the tests check.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numba
 import numpy as np
-from lbp_headache.analysis.philox import (
+from lbp_headache.analysis import philox_constants
+from lbp_headache.analysis.philox_constants import (
     MASK,
     MULTIPLIER_0,
     MULTIPLIER_1,
@@ -17,6 +20,7 @@ from lbp_headache.analysis.philox import (
     WEYL_0,
     WEYL_1,
 )
+from lbp_headache.engine.compile_cache import numba_cache_for
 
 _M0 = np.uint64(MULTIPLIER_0)
 _M1 = np.uint64(MULTIPLIER_1)
@@ -30,8 +34,7 @@ _TWO26 = np.uint64(1 << 26)
 _SCALE = 1.0 / 9007199254740992.0
 
 
-@numba.njit(cache=True, nogil=True)
-def uniforms_into(patients, stream, k0_seed, k1_seed, out):  # pragma: no cover - compiled
+def _uniforms_into(patients, stream, k0_seed, k1_seed, out):  # pragma: no cover - compiled
     """Fill ``out`` ``(2, n, days)`` with the uniforms of :func:`.philox.uniforms`."""
     n = patients.shape[0]
     days = out.shape[2]
@@ -59,3 +62,7 @@ def uniforms_into(patients, stream, k0_seed, k1_seed, out):  # pragma: no cover 
             out[0, row, day] = (np.float64(bits) + 0.5) * _SCALE
             bits = (c2 >> _S5) * _TWO26 + (c3 >> _S6)
             out[1, row, day] = (np.float64(bits) + 0.5) * _SCALE
+
+
+with numba_cache_for(Path(__file__), Path(philox_constants.__file__)):
+    uniforms_into = numba.njit(cache=True, nogil=True)(_uniforms_into)

@@ -21,23 +21,18 @@ never), from the patient's own uniform number and the arm's rate.
 from __future__ import annotations
 
 import numpy as np
-from lbp_headache.analysis.diary import draw_diaries, patient_noise
-from lbp_headache.analysis.expectation import expectation_effect
-from lbp_headache.analysis.observation import day_means, headache_day_probability
-from lbp_headache.engine.batch import BatchSettings
+from lbp_headache.analysis.diary import DIARY_PARAMETERS, patient_noise
+from lbp_headache.analysis.expectation import expectation_effect, has_expectation
+from lbp_headache.core.parameters import INDEX
+from lbp_headache.core.states import HEADACHE_COMPONENTS, HEADACHE_MAX
+from lbp_headache.engine.batch import BatchSettings, simulate_batch
 from lbp_headache.population.candidates import candidates_at
-from lbp_headache.population.patients import simulate_patients
+from lbp_headache.population.patients import DIARY_STATES
 from lbp_headache.trial.arms import weeks as trial_weeks
 from lbp_headache.trial.spec import TrialSpec
 
 BASELINE_WEEKS = 4
 SERIES = ("headache_days", "back_pain", "intensity", "expected_days", "mechanistic_back_pain")
-
-
-def week_sums(daily: np.ndarray, first_day: int, n_weeks: int) -> np.ndarray:
-    """Sums over ``n_weeks`` whole weeks of a per-day array ``(n, days)`` from ``first_day``."""
-    block = daily[:, first_day:first_day + 7 * n_weeks]
-    return block.reshape(block.shape[0], n_weeks, 7).sum(axis=2)
 
 
 def weekly_chunk(spec: TrialSpec, groups: list[tuple], patients: np.ndarray,
@@ -58,40 +53,64 @@ def weekly_chunk(spec: TrialSpec, groups: list[tuple], patients: np.ndarray,
     n_weeks = BASELINE_WEEKS + trial_weeks(spec)
     with np.errstate(divide="ignore"):
         time_to_dropout = -np.log(patient_noise(population.seed, patients, 1).dropout)
+    from lbp_headache.trial.weekly_kernel import weekly_into  # lazy: loads numba
+
     noise = None
     out = {}
+    parameters = np.ascontiguousarray(rows[:, [INDEX[name] for name in DIARY_PARAMETERS]])
+    reliefs = np.ascontiguousarray(rows[:, INDEX["placebo_relief"]])
     for scenario, members in groups:
-        run = simulate_patients(scenario, rows, inputs, patients, population.seed,
-                                settings=settings, diary=False)
-        n_days = run.daily["headache"].shape[1] - 1
+        batch = simulate_batch(scenario, rows, settings=settings, record=DIARY_STATES,
+                               inputs=inputs)
+        n_days = batch.days.size - 1
         if noise is None or noise.headache.shape[1] < n_days:
             noise = patient_noise(population.seed, patients, n_days)
-        days = np.arange(n_days + 1, dtype=float)
-        expected = headache_day_probability(day_means(run.daily["headache"]),
-                                            rows.T[:, :, None])
-        common = {
-            "expected_days": week_sums(expected, first, n_weeks),
-            "mechanistic_back_pain": week_sums(day_means(run.daily["lumbar_pain"]), first,
-                                               n_weeks) / 7.0,
-        }
-        drawn: dict[bytes, dict[str, np.ndarray]] = {}  # arms of one expectation share one
+        # Arms whose expectation effects are equal share one diary.
+        effects: list[np.ndarray] = []
+        which: dict[str, int] = {}
         for name, treatments in members:
-            effect = expectation_effect(treatments, days, rows)
-            key = effect.tobytes() if np.any(effect) else b""
-            if key not in drawn:
-                diary = draw_diaries(run.daily["headache"], run.daily["lumbar_pain"], rows,
-                                     noise, effect if key else None, compiled=True)
-                drawn[key] = {
-                    "headache_days": week_sums(diary.headache_day, first, n_weeks),
-                    "back_pain": week_sums(diary.lumbar_pain, first, n_weeks) / 7.0,
-                    "intensity": week_sums(diary.headache, first, n_weeks) / 7.0,
-                }
-            result = {key: value.astype(np.float32)
-                      for key, value in {**drawn[key], **common}.items()}
+            effect = (expectation_effect(treatments, batch.days, rows)
+                      if has_expectation(treatments) else None)
+            for k, known in enumerate(effects):
+                if (known is None and effect is None) or (
+                        known is not None and effect is not None
+                        and np.array_equal(known, effect)):
+                    which[name] = k
+                    break
+            else:
+                which[name] = len(effects)
+                effects.append(effect)
+        use_factor = np.array([e is not None for e in effects])
+        stacked = np.stack([np.zeros((patients.size, n_days + 1)) if e is None else e
+                            for e in effects])
+        sums = [np.zeros((len(effects), patients.size, n_weeks)) for _ in range(3)]
+        expected = np.zeros((patients.size, n_weeks))
+        mechanistic_back = np.zeros((patients.size, n_weeks))
+        names = list(batch.names)
+        weekly_into(np.ascontiguousarray(batch.states),
+                    np.array([names.index(c) for c in HEADACHE_COMPONENTS], dtype=np.int64),
+                    names.index("physical_therapy_effect"), names.index("nsaid_effect"),
+                    np.ascontiguousarray(np.clip(inputs.lumbar_at(batch.days), 0.0, None)),
+                    np.ascontiguousarray(rows), parameters, stacked, reliefs, use_factor,
+                    np.ascontiguousarray(noise.headache[:, :n_days]),
+                    np.ascontiguousarray(noise.lumbar[:, :n_days]),
+                    np.ascontiguousarray(noise.day[:, :n_days]), first, n_weeks,
+                    float(HEADACHE_MAX), *sums, expected, mechanistic_back)
+        headache_days, back_sums, intensity_sums = sums
+        status = batch.status.astype(np.int64)
+        for name, _ in members:
+            k = which[name]
+            result = {
+                "headache_days": headache_days[k].astype(np.float32),
+                "back_pain": (back_sums[k] / 7.0).astype(np.float32),
+                "intensity": (intensity_sums[k] / 7.0).astype(np.float32),
+                "expected_days": expected.astype(np.float32),
+                "mechanistic_back_pain": (mechanistic_back / 7.0).astype(np.float32),
+            }
             rate = dropout_rates.get(name, 0.0)
             time = time_to_dropout / rate if rate > 0 else np.full(patients.size, np.inf)
             result["dropout_week"] = np.minimum(np.floor(time / 7.0),
                                                 trial_weeks(spec)).astype(np.int64)
-            result["status"] = run.status.astype(np.int64)
+            result["status"] = status
             out[name] = result
     return out
