@@ -837,7 +837,7 @@ function renderPublished(view) {
     r.published_low, r.published_high, 0]).filter((v) => v !== null);
   let lo = Math.min(...values), hi = Math.max(...values);
   const pad = 0.08 * (hi - lo || 1); lo -= pad; hi += pad;
-  const left = 30, right = 490, rowH = 62, top = 34;
+  const left = 30, right = 490, rowH = 80, top = 34;
   const x = (v) => left + (right - left) * (v - lo) / (hi - lo);
   const show = (v) => (share ? percent(v, 0) : v.toFixed(1));
   root.setAttribute("viewBox", `0 0 520 ${top + rowH * rows.length + 40}`);
@@ -846,10 +846,12 @@ function renderPublished(view) {
     const cy = top + rowH * (i + 0.5);
     const g = svg("g", {class: "pub", "data-arm": r.arm, "data-endpoint": r.endpoint,
       "data-simulated": String(r.simulated), "data-published": String(r.published)});
-    const what = svg("text", {x: 4, y: cy - 14, class: "tick"});
-    what.textContent = `${r.arm.replaceAll("_", " ")}: ${ENDPOINT_LABELS[r.endpoint] || r.endpoint}, week ${Math.round(r.evaluation_day / 7)}`;
-    g.append(what);
-    const ys = cy + 2, yp = cy + 18;
+    const what = svg("text", {x: 4, y: cy - 22, class: "tick"});
+    what.textContent = r.arm.replaceAll("_", " ");
+    const ep = svg("text", {x: 4, y: cy - 6, class: "small"});
+    ep.textContent = `${ENDPOINT_LABELS[r.endpoint] || r.endpoint}, week ${Math.round(r.evaluation_day / 7)}`;
+    g.append(what, ep);
+    const ys = cy + 10, yp = cy + 26;
     if (r.simulated_low !== null) g.append(svg("line", {x1: x(r.simulated_low), x2: x(r.simulated_high), y1: ys, y2: ys, class: "ci sim"}));
     g.append(svg("circle", {cx: x(r.simulated), cy: ys, r: 6, class: "sim-dot"}));
     if (r.published_low !== null) g.append(svg("line", {x1: x(r.published_low), x2: x(r.published_high), y1: yp, y2: yp, class: "ci"}));
