@@ -5,8 +5,10 @@ Usage (needs Debian's chromium and Playwright, as the browser tests do)::
     .venv/bin/python docs/screenshots.py
 
 Writes ``docs/explorer.png`` (A/B: physical therapy against no treatment),
-``docs/explorer_hysteresis.png`` and ``docs/handout.png`` (the top of the
-handout of the bundled treatment comparison).
+``docs/explorer_hysteresis.png``, ``docs/explorer_clinic.png`` (the virtual
+clinic: manual therapy against usual care in the Castien 2011 design) and
+``docs/handout.png`` (the top of the handout of the bundled treatment
+comparison).
 """
 
 from __future__ import annotations
@@ -56,6 +58,13 @@ def main() -> None:
             page.wait_for_function("document.getElementById('h-summary').textContent.length")
             page.wait_for_timeout(500)
             page.screenshot(path=str(DOCS / "explorer_hysteresis.png"))
+            page.set_viewport_size({"width": 1600, "height": 1450})
+            page.click("[data-tab=clinic]")
+            page.select_option("#c-trial", "manual_therapy_ctth")
+            page.click("#c-run")
+            page.wait_for_function("window.lbpExplorer.clinic.runs > 0", timeout=120_000)
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(DOCS / "explorer_clinic.png"))
             results = [simulate(load_scenario(BUNDLED_FOLDER / f"{name}.yaml"))
                        for name in TREATMENT_SET]
             with tempfile.TemporaryDirectory() as folder:

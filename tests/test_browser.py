@@ -21,6 +21,8 @@ from lbp_headache.explorer.presets import QUESTIONS
 from lbp_headache.explorer.server import start_explorer
 from lbp_headache.files.bundled import BUNDLED_FOLDER
 from lbp_headache.report.handout import render_handout
+from lbp_headache.trial.clinic import clinic_spec, clinic_view, load_bundled_trial
+from lbp_headache.trial.runner import build_trial
 
 CHROMIUM = os.environ.get("LBP_HEADACHE_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -171,8 +173,9 @@ def test_settings_saved_as_yaml_run_and_load_back(page, tmp_path, capsys):
     assert ran == pytest.approx(exact, abs=2e-3)
     assert round(ran, 1) == pytest.approx(shown, abs=0.051)
     # Loading the file back restores the same settings.
+    before = page.page.evaluate("window.lbpExplorer.rendered")
     page.page.select_option("#preset", "healthy")
-    page.wait_rendered(page.page.evaluate("window.lbpExplorer.rendered"))
+    page.wait_rendered(before)
     before = page.page.evaluate("window.lbpExplorer.rendered")
     page.page.set_input_files("#load", str(saved))
     page.wait_rendered(before)
@@ -182,10 +185,14 @@ def test_settings_saved_as_yaml_run_and_load_back(page, tmp_path, capsys):
 
 
 def test_a_b_comparison_splits_the_difference_by_pathway(page):
+    # Read the counter before acting: a render that lands before it is read would be waited
+    # for in vain (the race made this test flaky).
+    before = page.page.evaluate("window.lbpExplorer.rendered")
     page.page.select_option("#preset", "untreated_control")
-    page.wait_rendered(page.page.evaluate("window.lbpExplorer.rendered"))
+    page.wait_rendered(before)
+    before = page.page.evaluate("window.lbpExplorer.rendered")
     page.page.click("#pin-a")
-    page.wait_rendered(page.page.evaluate("window.lbpExplorer.rendered"))
+    page.wait_rendered(before)
     before = page.page.evaluate("window.lbpExplorer.rendered")
     page.page.select_option("#preset", "physical_therapy")
     page.wait_rendered(before)
@@ -205,6 +212,39 @@ def test_hysteresis_view_shows_the_jump(page):
     assert "falls abruptly at back pain" in text and "stays sensitized" in text
     assert "A late start" in page.page.locator("#h-timing").text_content()
     assert page.page.locator("#chart-loop canvas").first.is_visible()
+    assert page.errors == []
+
+
+def test_the_virtual_clinic_shows_what_build_trial_gives(page):
+    page.page.click("[data-tab=clinic]")
+    page.page.select_option("#c-trial", "duloxetine_chronic_low_back_pain")
+    assert page.page.locator("#c-arms input[data-arm=placebo]").is_disabled()  # the control
+    page.page.check("#c-arms input[data-arm=physical_therapy]")
+    page.page.click("#c-run")
+    assert page.page.locator("#c-status").text_content().startswith("running")
+    page.page.wait_for_function("window.lbpExplorer.clinic.runs === 1", timeout=120_000)
+    assert page.page.locator("#c-status").text_content().startswith("done in")
+    assert page.page.evaluate("window.lbpExplorer.clinic.started") == 1  # one run, on request
+    design = load_bundled_trial("duloxetine_chronic_low_back_pain")
+    spec = clinic_spec(design, ["duloxetine", "placebo", "physical_therapy"])
+    view = clinic_view(build_trial(spec, workers=1), design)
+    for arm, expected in view["arms"].items():
+        bar = page.page.locator(f"#c-responders g.resp[data-arm={arm}]")
+        for key in ("value", "low", "high", "count", "n"):
+            assert float(bar.get_attribute(f"data-{key}")) == expected["responders"][key], key
+        r = expected["responders"]
+        assert f"{100 * r['value']:.0f} % ({r['count']}/{r['n']})" in bar.text_content()
+        chart = page.page.locator(f"#c-spaghetti .arm-chart[data-arm={arm}] canvas").first
+        assert chart.is_visible()
+    shown = page.page.locator("#c-published g.pub")
+    assert shown.count() == len(view["published"]) == 5
+    for i, row in enumerate(view["published"]):
+        assert shown.nth(i).get_attribute("data-arm") == row["arm"]
+        assert float(shown.nth(i).get_attribute("data-simulated")) == row["simulated"]
+        assert float(shown.nth(i).get_attribute("data-published")) == row["published"]
+    assert "Alev et al. 2017" in page.page.locator("#c-citations").text_content()
+    footer = page.page.locator("#safety")
+    assert footer.is_visible() and all(flag in footer.text_content() for flag in RED_FLAGS)
     assert page.errors == []
 
 

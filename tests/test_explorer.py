@@ -12,12 +12,12 @@ import math
 import pytest
 from lbp_headache import load_scenario, simulate, summarize
 from lbp_headache.core.errors import ScenarioError
-from lbp_headache.core.parameters import NAMES
-from lbp_headache.explorer.controls import slider_groups
+from lbp_headache.core.parameters import NAMES, PARAMETERS
+from lbp_headache.explorer.controls import NO_SLIDER, slider_groups
 from lbp_headache.explorer.hysteresis import hysteresis
 from lbp_headache.explorer.live import Runner, batch_result
 from lbp_headache.explorer.presets import QUESTIONS, load_presets
-from lbp_headache.explorer.server import CLINIC_MESSAGE, MAX_BODY, start_explorer
+from lbp_headache.explorer.server import MAX_BODY, start_explorer
 from lbp_headache.explorer.settings import scenario_settings, settings_to_yaml
 from lbp_headache.files.bundled import BUNDLED_FOLDER, bundled_names
 from lbp_headache.scenario.reader import load_scenario_text
@@ -32,7 +32,8 @@ def presets():
 def test_every_parameter_has_one_slider_and_every_group_shows_a_few():
     groups = slider_groups()
     names = [name for group in groups for name in group["main"] + group["more"]]
-    assert sorted(names) == sorted(NAMES)
+    diary_only = [p.name for p in PARAMETERS if p.group in NO_SLIDER]
+    assert diary_only and sorted(names + diary_only) == sorted(NAMES)
     assert all(1 <= len(group["main"]) <= 3 for group in groups)
     assert "posture_chain_stiffness" in groups[0]["main"]
 
@@ -201,6 +202,31 @@ def test_load_reads_text_only_and_names_the_line(server):
     assert status == 200 and json.loads(body)["settings"]["duration"] == pytest.approx(182.625)
 
 
-def test_the_clinic_is_reserved_not_built(server):
-    status, body = request(server, "GET", "/api/clinic")
-    assert status == 501 and json.loads(body)["problems"] == [CLINIC_MESSAGE]
+def test_the_clinic_is_offered_and_bad_requests_are_400_with_one_line(server):
+    meta = json.loads(request(server, "GET", "/api/meta")[1])
+    trials = {t["id"]: t for t in meta["clinic"]["trials"]}
+    assert set(trials) == set(bundled_names("trial"))
+    manual = trials["manual_therapy_ctth"]
+    assert manual["control"] == "usual_care" and manual["question"]
+    assert [a["name"] for a in manual["arms"] if a["own"]] == ["manual_therapy", "usual_care"]
+    cases = [
+        ({"trial": "manual_therapy", "arms": ["usual_care"]},
+         "unknown trial 'manual_therapy'; did you mean 'manual_therapy_ctth'?"),
+        ({"trial": "manual_therapy_ctth", "arms": ["manual_therapy", "physio"]},
+         "unknown arm 'physio'"),
+        ({"trial": "manual_therapy_ctth", "arms": ["manual_therapy"]},
+         "the control arm 'usual_care' must be one of the arms"),
+        ({"trial": "manual_therapy_ctth", "arms": ["usual_care"]}, "1 arms; a trial has 2 to"),
+        ({"trial": "manual_therapy_ctth", "arms": ["manual_therapy", "usual_care", "placebo",
+                                                  "nsaid"]}, "more than the 300 virtual"),
+        ({"trial": "manual_therapy_ctth", "arms": ["usual_care", "placebo"],
+          "virtual_patients": 123}, "virtual_patients: 123; one of 300, 500, 1000"),
+        ({"trial": "manual_therapy_ctth", "arms": "usual_care"}, "arms: expected a list"),
+        ({"trial": "manual_therapy_ctth", "arms": ["usual_care", "placebo"],
+          "replicates": 1.5}, "replicates: expected a whole number"),
+    ]
+    for body, message in cases:
+        status, answer = request(server, "POST", "/api/clinic", body)
+        problems = json.loads(answer)["problems"]
+        assert status == 400 and len(problems) == 1 and message in problems[0], (body, problems)
+    assert request(server, "GET", "/api/clinic")[0] == 404

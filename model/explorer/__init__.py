@@ -6,9 +6,7 @@ to install beyond the package, nothing loaded from the internet. Settings
 travel as scenario YAML (:mod:`.settings`), runs use the compiled batch engine
 (:mod:`.live`), the presets are the bundled scenarios with a question each
 (:mod:`.presets`), and the hysteresis view raises and lowers the back pain
-slowly (:mod:`.hysteresis`).
-
-The virtual clinic (small trials of virtual patients) is not here yet: it needs
-virtual populations and trials (issue 13). Its place is reserved: a ``clinic``
-route in :data:`.server.ROUTES` and a tab in ``static/index.html``.
+slowly (:mod:`.hysteresis`), and the virtual clinic runs small trials in the
+designs of the bundled ones (:mod:`.clinic`, computed by
+:mod:`lbp_headache.trial.clinic`).
 """

@@ -1,7 +1,9 @@
 """Which parameters get a slider, grouped by pathway: a few that matter, the rest folded away.
 
 Every parameter of the table is in exactly one group (tested), in the group's
-pathway order; ``main`` are shown, ``more`` are behind a "more" fold. Each
+pathway order, except those of :data:`NO_SLIDER` (day-to-day variability and the
+placebo's expectation act on seeded diaries, which the live model does not draw;
+the virtual clinic's trials use them); ``main`` are shown, ``more`` are behind a "more" fold. Each
 slider takes its unit, range and default from the parameter table.
 """
 
@@ -24,6 +26,11 @@ GROUPS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] = (
      ("physical_therapy", "ergonomics", "nsaid", "neuropathic_medication"),
      ("physical_therapy_neck_relief", "tau_physical_therapy_fade", "duloxetine_efficacy")),
 )
+
+
+# Parameter-table groups that act only on seeded diaries (populations and trials), not on
+# the deterministic run the live view shows: a slider there would move nothing.
+NO_SLIDER: tuple[str, ...] = ("variability", "placebo")
 
 
 def slider_groups() -> list[dict]:

@@ -12,7 +12,9 @@ Python's own threading HTTP server, bound to 127.0.0.1 only, answering:
 ``POST /api/hysteresis``  ``{"settings", "peak"?, "ramp_months"?}`` -> the loop
 ``POST /api/yaml``        ``{"settings"}`` -> the scenario file (to save)
 ``POST /api/load``        ``{"text"}`` -> the settings of a scenario file
-``GET /api/clinic``       reserved for the virtual clinic (issue 13): 501
+``POST /api/clinic``      ``{"trial", "arms", "virtual_patients"?, "per_arm"?,
+                          "replicates"?}`` -> a small virtual trial (a few seconds;
+                          :mod:`.clinic`)
 ========================  =====================================================
 
 Bad input answers 400 with ``{"problems": [lines]}`` in the tool's usual
@@ -40,6 +42,7 @@ from lbp_headache.core.errors import ModelError, ScenarioError
 from lbp_headache.core.parameters import DRUGS, PARAMETERS
 from lbp_headache.core.units import pretty
 from lbp_headache.core.version import __version__
+from lbp_headache.explorer.clinic import Clinic
 from lbp_headache.explorer.controls import slider_groups
 from lbp_headache.explorer.hysteresis import hysteresis
 from lbp_headache.explorer.live import Runner
@@ -54,8 +57,6 @@ STATIC = Path(__file__).resolve().parent / "static"
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                  ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml",
                  ".txt": "text/plain; charset=utf-8"}
-CLINIC_MESSAGE = ("The virtual clinic (a small trial of virtual patients per arm) needs "
-                  "virtual populations and trials (issue 13); it is not built yet.")
 
 
 def static_files() -> dict[str, Path]:
@@ -65,7 +66,7 @@ def static_files() -> dict[str, Path]:
             if path.is_file() and path.suffix in CONTENT_TYPES}
 
 
-def meta() -> dict:
+def meta(clinic: Clinic) -> dict:
     """What the page needs before its first run (``GET /api/meta``)."""
     return {
         "version": __version__,
@@ -78,7 +79,7 @@ def meta() -> dict:
         "month_days": CALENDAR_MONTH_DAYS,
         "disclaimer": DISCLAIMER,
         "red_flags": list(RED_FLAGS),
-        "clinic": CLINIC_MESSAGE,
+        "clinic": clinic.meta(),
     }
 
 
@@ -97,41 +98,46 @@ def _settings(body: dict, key: str = "settings") -> dict:
     return value
 
 
-def api_run(runner: Runner, body: dict) -> dict:
+def api_run(server: ExplorerServer, body: dict) -> dict:
     baseline = body.get("baseline")
     if baseline is not None and not isinstance(baseline, dict):
         raise BadRequest(["request: baseline: expected an object"])
-    return runner.run(_settings(body), baseline)
+    return server.runner.run(_settings(body), baseline)
 
 
-def api_hysteresis(runner: Runner, body: dict) -> dict:
+def api_hysteresis(server: ExplorerServer, body: dict) -> dict:
     peak = body.get("peak", 7.0)
     months = body.get("ramp_months", 12.0)
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (peak, months)):
         raise BadRequest(["request: peak and ramp_months: expected numbers"])
-    return hysteresis(runner, _settings(body), peak=float(peak),
+    return hysteresis(server.runner, _settings(body), peak=float(peak),
                       ramp=float(months) * CALENDAR_MONTH_DAYS)
 
 
-def api_yaml(runner: Runner, body: dict) -> dict:
+def api_yaml(server: ExplorerServer, body: dict) -> dict:
     text = settings_to_yaml(_settings(body))
     load_scenario_text(text)  # a file that would not run is never offered for saving
     return {"yaml": text}
 
 
-def api_load(runner: Runner, body: dict) -> dict:
+def api_load(server: ExplorerServer, body: dict) -> dict:
     text = body.get("text")
     if not isinstance(text, str):
         raise BadRequest(["request: text: expected the text of a scenario file"])
     return {"settings": scenario_settings(load_scenario_text(text, name="loaded scenario"))}
 
 
-# The API: path -> (method, handler). The virtual clinic's handler goes here (issue 13).
-ROUTES: dict[str, tuple[str, Callable[[Runner, dict], dict]]] = {
+def api_clinic(server: ExplorerServer, body: dict) -> dict:
+    return server.clinic.run(body)
+
+
+# The API: path -> (method, handler).
+ROUTES: dict[str, tuple[str, Callable[[ExplorerServer, dict], dict]]] = {
     "/api/run": ("POST", api_run),
     "/api/hysteresis": ("POST", api_hysteresis),
     "/api/yaml": ("POST", api_yaml),
     "/api/load": ("POST", api_load),
+    "/api/clinic": ("POST", api_clinic),
 }
 
 
@@ -172,8 +178,6 @@ class Handler(BaseHTTPRequestHandler):
             path = "/static/index.html"
         if path == "/api/meta":
             return self._send(HTTPStatus.OK, self.server.meta_body, "application/json")
-        if path == "/api/clinic":
-            return self._json(HTTPStatus.NOT_IMPLEMENTED, {"problems": [CLINIC_MESSAGE]})
         file = self.server.files.get(path)
         if file is None:
             return self._json(HTTPStatus.NOT_FOUND, {"problems": [f"{path}: not found"]})
@@ -199,7 +203,7 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(self.rfile.read(length) or b"{}")
             if not isinstance(body, dict):
                 raise BadRequest(["request: expected a JSON object"])
-            answer = route[1](self.server.runner, body)
+            answer = route[1](self.server, body)
         except json.JSONDecodeError as error:
             return self._json(HTTPStatus.BAD_REQUEST, {"problems": [f"request: {error}"]})
         except BadRequest as error:
@@ -220,8 +224,9 @@ class ExplorerServer(ThreadingHTTPServer):
     def __init__(self, port: int):
         super().__init__((HOST, port), Handler)
         self.runner = Runner()
+        self.clinic = Clinic()
         self.files = static_files()
-        self.meta_body = json.dumps(meta(), allow_nan=False).encode("utf-8")
+        self.meta_body = json.dumps(meta(self.clinic), allow_nan=False).encode("utf-8")
         actual = self.server_address[1]
         self.hosts = {f"{HOST}:{actual}", f"localhost:{actual}"}
 

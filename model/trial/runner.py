@@ -82,13 +82,22 @@ class TrialResult:
 
 def build_trial(spec: TrialSpec, *, workers: int | None = None, scheduler: str | None = None,
                 settings: BatchSettings = BatchSettings(), replicates: int | None = None,
-                progress: Callable[[int, int, float], None] | None = None) -> TrialResult:
-    """Compute the trial (see the module docstring)."""
+                progress: Callable[[int, int, float], None] | None = None,
+                population: Population | None = None) -> TrialResult:
+    """Compute the trial (see the module docstring).
+
+    ``population``: the trial's population already built (by :func:`build_population`
+    of ``spec.population`` with the same ``settings``), to run other arms on it without
+    building it again; the result is the same as without it.
+    """
     started = time.perf_counter()
     n_replicates = spec.replicates if replicates is None else replicates
+    if population is not None and population.spec is not spec.population:
+        raise ValueError("the population given was not built from the trial's population")
     backend = open_backend(workers, scheduler)
     try:
-        population = build_population(spec.population, backend=backend, settings=settings)
+        if population is None:
+            population = build_population(spec.population, backend=backend, settings=settings)
         patients = population.chosen
         groups = mechanism_groups(spec)
         size = spec.population.chunk_size

@@ -651,6 +651,228 @@ function renderHysteresis(h) {
     "A late start meets a nervous system already on the sensitized branch.";
 }
 
+/* ---------------- the virtual clinic ---------------- */
+
+const ARM_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882E72"];
+explorer.clinic = {started: 0, runs: 0, view: null, running: false, charts: []};
+const percent = (v, digits = 1) => `${(100 * v).toFixed(digits)} %`;
+const clinicTrial = () => state.meta.clinic.trials.find((t) => t.id === $("c-trial").value);
+const ENDPOINT_LABELS = {
+  headache_responders_50: "≥ 50 % fewer headache days", back_pain_responders_50: "≥ 50 % less back pain",
+  back_pain_responders_30: "≥ 30 % less back pain", headache_days_change: "change in headache days per 28 days",
+  back_pain_change: "change in back pain (0–100)", mean_intensity: "mean headache load (0–10)",
+};
+
+function setupClinic() {
+  const c = state.meta.clinic;
+  const trials = $("c-trial");
+  for (const t of c.trials) trials.append(el("option", {value: t.id}, t.title));
+  for (const n of c.virtual_patients) $("c-patients").append(el("option", {value: String(n)}, String(n)));
+  trials.addEventListener("change", buildClinicArms);
+  $("c-run").addEventListener("click", runClinic);
+  buildClinicArms();
+}
+
+function buildClinicArms() {
+  const t = clinicTrial();
+  const root = $("c-arms");
+  root.replaceChildren();
+  for (const arm of t.arms) {
+    const box = el("input", {type: "checkbox", value: arm.name, "data-arm": arm.name});
+    box.checked = t.default_arms.includes(arm.name);
+    if (arm.name === t.control) box.disabled = true;
+    const what = arm.treatments.join(" + ");
+    root.append(el("label", {class: arm.own ? "arm own" : "arm"}, box, ` ${arm.name.replaceAll("_", " ")}`,
+      el("span", {class: "note"}, arm.own ? ` (${what}; the trial's own)` : ` (${what})`)));
+  }
+  $("c-question").textContent = t.question;
+  const weeks = Math.round(t.duration_days / 7);
+  $("c-design").textContent = `${t.description} Design: ${weeks} weeks from randomization, ` +
+    `${t.blinded ? "blinded (every arm but usual care brings an expectation effect)" : "open label"}; ` +
+    `the published trial randomized ${t.published_size.toLocaleString("en")} patients; here ` +
+    `${state.meta.clinic.per_arm} per arm, ${state.meta.clinic.replicates} replicate trials.`;
+}
+
+function clinicRequest() {
+  const arms = [...document.querySelectorAll("#c-arms input:checked")].map((b) => b.value);
+  return {trial: $("c-trial").value, arms, virtual_patients: Number($("c-patients").value),
+    per_arm: state.meta.clinic.per_arm, replicates: state.meta.clinic.replicates};
+}
+
+async function runClinic() {  // on request only: a trial takes seconds, not milliseconds
+  if (explorer.clinic.running) return;
+  explorer.clinic.running = true;
+  explorer.clinic.started += 1;
+  const button = $("c-run"), status = $("c-status");
+  button.disabled = true;
+  const t0 = performance.now();
+  const tick = () => { status.textContent = `running… ${((performance.now() - t0) / 1000).toFixed(1)} s`; };
+  tick();
+  const timer = setInterval(tick, 100);
+  try {
+    const view = await api("/api/clinic", clinicRequest());
+    renderClinic(view);
+    explorer.clinic.view = view;
+    explorer.clinic.runs += 1;
+    status.textContent = `done in ${((performance.now() - t0) / 1000).toFixed(1)} s ` +
+      `(${view.virtual_patients} virtual patients from ${view.candidates.toLocaleString("en")} candidates)`;
+    showProblems("");
+  } catch (error) {
+    status.textContent = "the trial did not run (see the message at left)";
+    showProblems(error.message);
+  } finally {
+    clearInterval(timer);
+    button.disabled = false;
+    explorer.clinic.running = false;
+  }
+}
+
+function renderClinic(view) {
+  $("c-results").hidden = false;
+  const names = Object.keys(view.arms);
+  $("c-title").textContent = `${view.trial}: ${names.map((n) => `${view.arms[n].patients} on ${n.replaceAll("_", " ")}`).join(", ")}`;
+  $("c-sample").textContent = String(Math.min(state.meta.clinic.sample, ...names.map((n) => view.arms[n].lines.length)));
+  renderSpaghetti(view, names);
+  renderResponders(view, names);
+  renderPublished(view);
+  const dropouts = names.map((n) => `${view.arms[n].dropouts} in ${n.replaceAll("_", " ")}`).join(", ");
+  $("c-footnote").textContent = `One trial of ${view.size} patients drawn from ${view.virtual_patients} ` +
+    `virtual patients; ranges over ${view.replicates} such trials are listed under the published figure. ` +
+    `Dropouts (lines end; last observation carried forward): ${dropouts}. The population took ` +
+    `${view.population_seconds.toFixed(1)} s to build (once per trial design and size), the trial ${view.seconds.toFixed(1)} s.`;
+}
+
+function renderSpaghetti(view, names) {
+  for (const chart of explorer.clinic.charts) chart.destroy();
+  explorer.clinic.charts = [];
+  const root = $("c-spaghetti");
+  root.replaceChildren();
+  const width = Math.max(260, Math.floor((root.clientWidth || 900) / names.length) - 12);
+  names.forEach((name, k) => {
+    const arm = view.arms[name];
+    const colour = ARM_COLORS[k % ARM_COLORS.length];
+    const box = el("div", {class: "arm-chart", "data-arm": name});
+    box.append(el("div", {class: "arm-title"}, el("span", {class: "swatch", style: `background:${colour}`}),
+      ` ${name.replaceAll("_", " ")} (${arm.treatments.join(" + ")})`));
+    root.append(box);
+    const series = [{label: "week"}];
+    for (let i = 0; i < arm.lines.length; i++) {
+      series.push({label: `patient ${i + 1}`, stroke: colour + "55", width: 1, points: {show: false}, spanGaps: false});
+    }
+    series.push({label: "arm mean", stroke: colour, width: 4, points: {show: false}});
+    const [w0, w1] = arm.window_weeks, shaded = arm.active;
+    const chart = new uPlot({
+      width, height: 250, series, legend: {show: false},
+      scales: {x: {time: false, range: [view.weeks[0], view.weeks[view.weeks.length - 1] + 1]}, y: {range: [0, 7.2]}},
+      axes: [axis("weeks from randomization"), axis("headache days per week")],
+      cursor: {show: false},
+      hooks: {drawClear: [(u) => {
+        if (!shaded) return;  // usual care and waitlist: no active treatment to mark
+        const ctx = u.ctx, x0 = u.valToPos(w0, "x", true), x1 = u.valToPos(w1, "x", true);
+        ctx.save(); ctx.fillStyle = COLORS.treatment; ctx.fillRect(x0, u.bbox.top, Math.max(1, x1 - x0), u.bbox.height);
+        ctx.strokeStyle = COLORS.treatmentEdge; ctx.lineWidth = 2 * devicePixelRatio;
+        ctx.beginPath(); ctx.moveTo(x0, u.bbox.top); ctx.lineTo(x0, u.bbox.top + u.bbox.height); ctx.stroke();
+        ctx.restore();
+      }]},
+    }, [view.weeks.map((w) => w + 0.5), ...arm.lines, arm.mean], box);
+    explorer.clinic.charts.push(chart);
+  });
+}
+
+function renderResponders(view, names) {
+  const root = $("c-responders");
+  root.replaceChildren();
+  $("c-resp-caption").textContent = `Responders (${ENDPOINT_LABELS[view.endpoint] || view.endpoint}) at week ` +
+    `${Math.round(view.evaluation_day / 7)}, exact (Clopper–Pearson) 95 % intervals; ◆ published`;
+  const left = 60, right = 500, top = 20, bottom = 250;
+  const published = Object.fromEntries(view.published.filter((p) => p.endpoint === view.endpoint &&
+    p.evaluation_day === view.evaluation_day && !p.arm.includes(" - ")).map((p) => [p.arm, p.published]));
+  const y = (v) => bottom - (bottom - top) * v;
+  for (const v of [0, 0.25, 0.5, 0.75, 1]) {
+    root.append(svg("line", {x1: left, x2: right, y1: y(v), y2: y(v), class: "grid"}));
+    const t = svg("text", {x: left - 6, y: y(v) + 4, class: "tick", "text-anchor": "end"});
+    t.textContent = `${100 * v}%`;
+    root.append(t);
+  }
+  const slot = (right - left) / names.length, barW = Math.min(90, slot * 0.55);
+  names.forEach((name, k) => {
+    const r = view.arms[name].responders;
+    const cx = left + slot * (k + 0.5);
+    const g = svg("g", {class: "resp", "data-arm": name, "data-value": String(r.value), "data-low": String(r.low),
+      "data-high": String(r.high), "data-count": String(r.count), "data-n": String(r.n)});
+    g.append(svg("rect", {x: cx - barW / 2, y: y(r.value), width: barW, height: Math.max(0.5, y(0) - y(r.value)),
+      fill: ARM_COLORS[k % ARM_COLORS.length], "fill-opacity": "0.8"}));
+    g.append(svg("line", {x1: cx, x2: cx, y1: y(r.low), y2: y(r.high), class: "ci"}));
+    for (const v of [r.low, r.high]) g.append(svg("line", {x1: cx - 12, x2: cx + 12, y1: y(v), y2: y(v), class: "ci"}));
+    const label = svg("text", {x: cx, y: Math.max(14, y(r.high) - 8), class: "value-label", "text-anchor": "middle"});
+    label.textContent = `${percent(r.value, 0)} (${r.count}/${r.n})`;
+    const armName = svg("text", {x: cx, y: bottom + 20, class: "tick", "text-anchor": "middle"});
+    armName.textContent = name.replaceAll("_", " ");
+    g.append(label, armName);
+    if (name in published) {
+      const py = y(published[name]);
+      g.append(svg("path", {d: `M${cx + barW / 2 + 14},${py - 9} l9,9 l-9,9 l-9,-9 z`, class: "published-mark"}));
+      const pt = svg("text", {x: cx + barW / 2 + 27, y: py + 4, class: "tick"});
+      pt.textContent = percent(published[name], 0);
+      g.append(pt);
+    }
+    root.append(g);
+  });
+}
+
+function renderPublished(view) {
+  const root = $("c-published");
+  root.replaceChildren();
+  const list = $("c-citations");
+  list.replaceChildren();
+  const rows = view.published;
+  if (!rows.length) {
+    const t = svg("text", {x: 260, y: 150, "text-anchor": "middle", class: "tick"});
+    t.textContent = "No published figure for the arms chosen.";
+    root.append(t);
+    return;
+  }
+  const share = rows.every((r) => r.unit === "1" && !r.endpoint.endsWith("_change"));
+  const values = rows.flatMap((r) => [r.simulated, r.simulated_low, r.simulated_high, r.published,
+    r.published_low, r.published_high, 0]).filter((v) => v !== null);
+  let lo = Math.min(...values), hi = Math.max(...values);
+  const pad = 0.08 * (hi - lo || 1); lo -= pad; hi += pad;
+  const left = 30, right = 490, rowH = 80, top = 34;
+  const x = (v) => left + (right - left) * (v - lo) / (hi - lo);
+  const show = (v) => (share ? percent(v, 0) : v.toFixed(1));
+  root.setAttribute("viewBox", `0 0 520 ${top + rowH * rows.length + 40}`);
+  root.append(svg("line", {x1: x(0), x2: x(0), y1: top, y2: top + rowH * rows.length, class: "zero"}));
+  rows.forEach((r, i) => {
+    const cy = top + rowH * (i + 0.5);
+    const g = svg("g", {class: "pub", "data-arm": r.arm, "data-endpoint": r.endpoint,
+      "data-simulated": String(r.simulated), "data-published": String(r.published)});
+    const what = svg("text", {x: 4, y: cy - 22, class: "tick"});
+    what.textContent = r.arm.replaceAll("_", " ");
+    const ep = svg("text", {x: 4, y: cy - 6, class: "small"});
+    ep.textContent = `${ENDPOINT_LABELS[r.endpoint] || r.endpoint}, week ${Math.round(r.evaluation_day / 7)}`;
+    g.append(what, ep);
+    const ys = cy + 10, yp = cy + 26;
+    if (r.simulated_low !== null) g.append(svg("line", {x1: x(r.simulated_low), x2: x(r.simulated_high), y1: ys, y2: ys, class: "ci sim"}));
+    g.append(svg("circle", {cx: x(r.simulated), cy: ys, r: 6, class: "sim-dot"}));
+    if (r.published_low !== null) g.append(svg("line", {x1: x(r.published_low), x2: x(r.published_high), y1: yp, y2: yp, class: "ci"}));
+    g.append(svg("path", {d: `M${x(r.published)},${yp - 8} l8,8 l-8,8 l-8,-8 z`, class: "published-mark"}));
+    root.append(g);
+    list.append(el("li", {}, `${r.arm.replaceAll("_", " ")}: simulated ${show(r.simulated)}` +
+      (r.simulated_low !== null ? ` (${show(r.simulated_low)} to ${show(r.simulated_high)})` : "") +
+      `, ${view.replicates} trials ${show(r.replicates_p2_5)} to ${show(r.replicates_p97_5)}; published ${show(r.published)}` +
+      (r.published_low !== null ? ` (${show(r.published_low)} to ${show(r.published_high)})` : "") + ` — ${r.citation}`));
+  });
+  const axisY = top + rowH * rows.length + 18;
+  for (const v of [lo + pad, (lo + hi) / 2, hi - pad]) {
+    const t = svg("text", {x: x(v), y: axisY, "text-anchor": "middle", class: "tick"});
+    t.textContent = show(v);
+    root.append(t);
+  }
+  const key = svg("text", {x: 4, y: 16, class: "small"});
+  key.textContent = "● simulated, this trial (95 % CI)   ◆ published";
+  root.append(key);
+}
+
 /* ---------------- A/B, saving, loading, tabs ---------------- */
 
 function pinBaseline() {
@@ -704,7 +926,7 @@ async function main() {
   state.meta = await api("/api/meta");
   $("disclaimer").textContent = state.meta.disclaimer;
   $("red-flags").replaceChildren(...state.meta.red_flags.map((flag) => el("li", {}, flag)));
-  $("clinic-message").textContent = state.meta.clinic;
+  setupClinic();
   const select = $("preset");
   select.append(el("option", {value: ""}, "(your own settings)"));
   for (const preset of state.meta.presets) select.append(el("option", {value: preset.id}, preset.title));
