@@ -11,6 +11,8 @@ demo: $(VENV)/.installed
 	$(BIN)/lbp-headache demo --out results --figures figures
 	$(BIN)/lbp-headache sweep scenarios/sweeps/chronification_map.yaml --out results/sweeps/chronification_map
 	cp results/sweeps/chronification_map/figures/persistent_back_pain__headache_days_per_month_map.png figures/chronification_map.png
+	$(BIN)/lbp-headache trial manual_therapy_ctth --out results/trials/manual_therapy_ctth
+	cp results/trials/manual_therapy_ctth/figures/replicates.png figures/trial_manual_therapy_ctth.png
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check model tests benchmarks

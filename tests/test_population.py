@@ -200,3 +200,13 @@ def test_every_bundled_population_builds(name, tmp_path, capsys):
     assert summary["counts"]["selected"] == summary["population"]["size"]
     if summary["selection"] is not None:
         assert summary["selection"]["after"] < summary["selection"]["before"]
+
+
+def test_a_chunk_hands_back_only_what_it_owns(small):
+    """A worker's measures are arrays of their own, not views that keep its whole block of
+    recorded states alive (that held 20 KB per candidate: 2.3 GB for 100,000)."""
+    from lbp_headache.engine.batch import BatchSettings
+    from lbp_headache.population.runner import evaluate_chunk
+
+    part = evaluate_chunk(load_population(small), 0, 64, BatchSettings())
+    assert part and all(value.base is None for value in part.values())

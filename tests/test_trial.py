@@ -182,6 +182,10 @@ def test_trial_command_writes_its_folder_and_prints_the_comparison(files, tmp_pa
      "trial.yaml:13: arms.physical_therapy.dropout:"),
     (("evaluations: [4 weeks, 8 weeks]", "evaluations: [4 weeks, 9 weeks]"),
      "trial.yaml:5: evaluations[1]: day 63 is after the end of the trial (day 56)"),
+    (("duration: 8 weeks\nevaluations", "duration: 140 weeks\nvirtual_patients: 400000\n"
+      "evaluations"),
+     "trial.yaml:5: virtual_patients: 400,000 virtual patients x 4 arms x 144 weeks would keep "
+     "up to 10.3 GiB of weekly diaries in memory, more than the limit of 8 GiB"),
     (("endpoint: headache_days_change", "endpoint: headache_day_change"),
      "trial.yaml:21: compare_to[0].endpoint: unknown endpoint 'headache_day_change'; did you "
      "mean 'headache_days_change'?"),
@@ -273,3 +277,29 @@ def test_the_compiled_weekly_sums_equal_the_population_diaries(files):
                                        weeks(diary.mechanistic_lumbar) / 7.0, rtol=1e-6)
             compared += 1
     assert compared == len(spec.arm_names) + 2  # every arm, the untreated and expectation
+
+
+def test_chunks_are_stored_in_place_whatever_order_they_finish(files):
+    """The trial's store equals the chunks concatenated, arrives in any order, and keeps
+    an array that arms share (the same diary, the group's model series) once."""
+    from lbp_headache.engine.batch import BatchSettings
+    from lbp_headache.trial.arms import mechanism_groups
+    from lbp_headache.trial.runner import _WeeklyStore
+    from lbp_headache.trial.weekly import weekly_chunk
+
+    spec = load_trial(files)
+    groups = mechanism_groups(spec)
+    rates = {arm.name: arm.dropout_rate for arm in spec.arms}
+    spans = [(0, 40), (40, 70), (70, 100)]
+    parts = [weekly_chunk(spec, groups, np.arange(lo, hi), rates, BatchSettings())
+             for lo, hi in spans]
+    store = _WeeklyStore(spans)
+    for index in (2, 0, 1):
+        store.add(index, parts[index])
+    for arm, series in parts[0].items():
+        for name in series:
+            assert_array_equal(store.weekly[arm][name],
+                               np.concatenate([part[arm][name] for part in parts]))
+    stored = {id(value) for series in store.weekly.values() for value in series.values()}
+    given = {id(value) for series in parts[0].values() for value in series.values()}
+    assert len(stored) == len(given) < sum(len(series) for series in parts[0].values())

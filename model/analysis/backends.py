@@ -213,13 +213,15 @@ def open_backend(workers: int | None = None, scheduler: str | None = None):
 
 
 def map_bounded(backend, function: Callable, jobs, *, on_result: Callable | None = None,
-                in_flight: int | None = None) -> list:
+                in_flight: int | None = None, keep: bool = True) -> list:
     """``[function(*job) for job in jobs]`` on ``backend``, a bounded number in flight.
 
     At most ``in_flight`` jobs (default two per worker) run or wait at once,
     so memory does not grow with the number of jobs; results come back in the
     order of ``jobs`` whatever order they finish in. ``on_result(index,
-    result)`` is called as each finishes (for progress).
+    result)`` is called as each finishes (for progress); with ``keep=False`` the
+    results are only handed to it and the list returned holds ``None``, so a
+    caller that stores them its own way never holds them twice.
     """
     jobs = list(jobs)
     results: list = [None] * len(jobs)
@@ -239,8 +241,11 @@ def map_bounded(backend, function: Callable, jobs, *, on_result: Callable | None
         done, _ = backend.wait_first(set(pending))
         for future in done:
             index = pending.pop(future)
-            results[index] = future.result()
+            result = future.result()
+            if keep:
+                results[index] = result
             if on_result is not None:
-                on_result(index, results[index])
+                on_result(index, result)
+            del result
             submit_next()
     return results

@@ -27,9 +27,11 @@ TINY = 2.2250738585072014e-308  # the smallest normal float
 @register_jitable
 def diary_row(head, lumbar, factor, use_factor, parameters, headache_normals, lumbar_normals,
               day_uniforms, reported, is_day, back_pain, fluctuation, back, probability,
-              headache_max):  # pragma: no cover - compiled
+              headache_max, start=0):  # pragma: no cover - compiled
     """One patient's diary (1-D arrays over days): fills ``reported``, ``is_day`` and
-    ``back_pain``; ``fluctuation``, ``back`` and ``probability`` are scratch rows.
+    ``back_pain`` from day ``start`` on (the days before are left as they were: the
+    two noise processes still run from day 0, so a day's values do not depend on
+    ``start``); ``fluctuation``, ``back`` and ``probability`` are scratch rows.
 
     ``parameters`` holds: headache noise sd and autocorrelation, lumbar noise sd
     and autocorrelation, headache-day Hill exponent and half load. A first loop
@@ -55,15 +57,15 @@ def diary_row(head, lumbar, factor, use_factor, parameters, headache_normals, lu
     for day in range(1, days):
         fluctuation[day] = r * fluctuation[day - 1] + innovation * headache_normals[day]
         back[day] = back_r * back[day - 1] + back_innovation * lumbar_normals[day]
-    for day in range(days):
+    for day in range(start, days):
         f = factor[day] if use_factor else 1.0
         reported[day] = min(head[day] * f * fast_math.exp(fluctuation[day] - shift),
                             headache_max)
         back_pain[day] = min(max(lumbar[day] * f + back[day], 0.0), 10.0)
-    for day in range(days):  # the probability of a headache day (observation model)
+    for day in range(start, days):  # the probability of a headache day (observation model)
         ratio = fast_math.exp(hill * fast_math.log(max(reported[day] / half, TINY)))
         probability[day] = ratio / (1.0 + ratio)
-    for day in range(days):
+    for day in range(start, days):
         is_day[day] = day_uniforms[day] < probability[day]
 
 

@@ -81,7 +81,8 @@ def within_ranges(run: PatientRun, bounds: tuple[tuple[str, float, float], ...])
     for name, low, high in bounds:
         if name in run.daily and name in STATE_NAMES:
             values = run.daily[name]
-            ok &= np.all((values >= low) & (values <= high), axis=1)
+            # Two reductions instead of two boolean temporaries; NaN fails (as it should).
+            ok &= (values.min(axis=1) >= low) & (values.max(axis=1) <= high)
     return ok
 
 

@@ -45,7 +45,12 @@ from lbp_headache.files.json_data import to_json
 from lbp_headache.files.output_folder import OutputConflict, OutputFolder
 from lbp_headache.files.provenance import now, provenance
 from lbp_headache.population.candidates import candidates, candidates_at, input_columns
-from lbp_headache.population.patients import DIARY_STATES, simulate_patients, window_measures
+from lbp_headache.population.patients import (
+    DIARY_STATES,
+    simulate_patients,
+    window_measures,
+    within_ranges,
+)
 from lbp_headache.population.selection import SelectionOutcome, select
 from lbp_headache.population.spec import MEASURES, PopulationSpec
 
@@ -94,14 +99,12 @@ def evaluate_chunk(spec: PopulationSpec, lo: int, hi: int,
     rows, inputs = candidates(spec, lo, hi)
     run = simulate_patients(spec.scenario, rows, inputs, np.arange(lo, hi), spec.seed,
                             settings=settings, record=record_states(spec))
-    from_population = run.status == 0
-    for name, low, high in spec.plausibility:
-        if name in run.daily:
-            values = run.daily[name]
-            from_population &= np.all((values >= low) & (values <= high), axis=1)
+    from_population = within_ranges(run, spec.plausibility)
     start, end = (int(x) for x in spec.baseline)
     measures = window_measures(run, rows, start, end)
-    return {"plausible": from_population, **{k: np.asarray(v, dtype=float)
+    # Copies: a measure can be a view into the chunk's recorded states, which would
+    # otherwise stay alive with it (20 KB per candidate).
+    return {"plausible": from_population, **{k: np.array(v, dtype=float)
                                              for k, v in measures.items()}}
 
 

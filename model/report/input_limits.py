@@ -97,8 +97,10 @@ LIMITS: tuple[Limit, ...] = (
           "population_reader.MAX_SIZE", "at most half the candidates in practice"),
     Limit("arms of a trial", f"2 to {trial_reader.MAX_ARMS}", "trial_reader.MAX_ARMS",
           "each arm adds an engine run or a diary per patient"),
-    Limit("virtual patients x arms of a trial", _n(trial_reader.MAX_PATIENT_ARMS),
-          "trial_reader.MAX_PATIENT_ARMS", "the weekly diaries are kept in memory (about 2 GB)"),
+    Limit("memory a trial keeps (weekly diaries and endpoints)",
+          f"{trial_reader.MAX_KEPT_BYTES // 2**30} GiB", "trial_reader.MAX_KEPT_BYTES",
+          "estimated from patients, arms, weeks and evaluations (trial_reader.kept_bytes): "
+          "100,000 patients, 4 arms of a year: 1.1 GiB"),
     Limit("replicate trials", _n(trial_reader.MAX_REPLICATES), "trial_reader.MAX_REPLICATES",
           "each is analysed in Python (about 3 ms)"),
     Limit("baseline plus trial duration", f"{trial_reader.MAX_TRIAL_DAYS:g} days",

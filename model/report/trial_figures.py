@@ -165,14 +165,16 @@ def plot_replicates(result: TrialResult):
                                label="published")
                     if comparison.low is not None:
                         ax.axvspan(scale * comparison.low, scale * comparison.high,
-                                   color=PUBLISHED_COLOR, alpha=0.15, lw=0)
+                                   color=PUBLISHED_COLOR, alpha=0.15, lw=0,
+                                   label="published 95 % interval")
             ax.axvline(0, color="black", lw=1)
             unit = "percentage points" if ENDPOINTS[endpoint][0] == "responders" else \
                 ("days per 28 days" if endpoint.startswith("headache_days") else "points")
             ax.set_xlabel(f"{endpoint.replace('_', ' ')} at day {day:g}: difference ({unit})")
             ax.set_ylabel("replicate trials")
             ax.legend(frameon=False)
-        fig.suptitle(f"{spec.name}: what {len(result.replicates):,} trials of "
+        # Two lines: the trial's name can be long, and the figure may be one panel wide.
+        fig.suptitle(f"{spec.name}\nwhat {len(result.replicates):,} trials of "
                      f"{spec.size:,} patients estimate", fontsize=FONT_SIZE + 3)
     return fig
 

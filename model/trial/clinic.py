@@ -199,7 +199,7 @@ def clinic_view(result: TrialResult, design: TrialSpec, *, sample: int = SAMPLE)
         for k in range(min(sample, rows.size)):
             last = BASELINE_WEEKS + int(dropout[k])  # weeks from dropout on are not reported
             lines.append([int(v) if j < last else None for j, v in enumerate(raw[k])])
-        itt = observed(series)["headache_days"][rows]
+        itt = observed(series)["headache_days"][rows].astype(float)
         start, stop = window(arm, spec.duration)
         estimate = first[key]["arms"][arm.name]
         change = first[("headache_days_change", day)]["arms"][arm.name]

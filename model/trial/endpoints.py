@@ -21,10 +21,13 @@ from lbp_headache.trial.weekly import BASELINE_WEEKS, SERIES
 
 def locf(series: np.ndarray, dropout_week: np.ndarray) -> np.ndarray:
     """``series`` ``(n, 4 + weeks)`` with every week from a patient's dropout replaced by the
-    last week observed."""
-    out = np.array(series, dtype=float)
+    last week observed (``series`` itself when nobody drops out; a copy otherwise)."""
     n_weeks = series.shape[1] - BASELINE_WEEKS
-    for row in np.flatnonzero(dropout_week < n_weeks).tolist():
+    rows = np.flatnonzero(dropout_week < n_weeks)
+    if rows.size == 0:
+        return series
+    out = np.array(series)
+    for row in rows.tolist():
         last = BASELINE_WEEKS + int(dropout_week[row]) - 1
         out[row, last + 1:] = out[row, last]
     return out
@@ -33,7 +36,7 @@ def locf(series: np.ndarray, dropout_week: np.ndarray) -> np.ndarray:
 def observed(arm: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Every series of an arm with LOCF applied (the model's own series are kept as they are)."""
     return {name: locf(arm[name], arm["dropout_week"])
-            if name in ("headache_days", "back_pain", "intensity") else arm[name].astype(float)
+            if name in ("headache_days", "back_pain", "intensity") else arm[name]
             for name in SERIES}
 
 
@@ -47,11 +50,12 @@ def evaluation_window(day: float) -> tuple[int, int, float]:
 def endpoint_values(series: dict[str, np.ndarray], day: float) -> dict[str, np.ndarray]:
     """Each patient's endpoints at ``day`` after randomization (see the module docstring)."""
     a, b, per_28 = evaluation_window(day)
-    base_days = series["headache_days"][:, :BASELINE_WEEKS].sum(axis=1)
-    eval_days = series["headache_days"][:, a:b].sum(axis=1) * per_28
-    base_back = series["back_pain"][:, BASELINE_WEEKS - 1]
-    eval_back = series["back_pain"][:, b - 1]
-    intensity = series["intensity"][:, a:b].mean(axis=1)
+    days, back = series["headache_days"], series["back_pain"]
+    base_days = days[:, :BASELINE_WEEKS].astype(float).sum(axis=1)
+    eval_days = days[:, a:b].astype(float).sum(axis=1) * per_28
+    base_back = back[:, BASELINE_WEEKS - 1].astype(float)
+    eval_back = back[:, b - 1].astype(float)
+    intensity = series["intensity"][:, a:b].astype(float).mean(axis=1)
     return {
         "headache_days_change": eval_days - base_days,
         "headache_responders_50": ((base_days > 0) & (eval_days <= 0.5 * base_days)).astype(float),
@@ -69,6 +73,7 @@ def natural_change(series: dict[str, np.ndarray], day: float) -> dict[str, np.nd
     a, b, per_28 = evaluation_window(day)
     expected = series["expected_days"]
     back = series["mechanistic_back_pain"]
-    return {"headache_days_change": expected[:, a:b].sum(axis=1) * per_28
-            - expected[:, :BASELINE_WEEKS].sum(axis=1),
-            "back_pain_change": 10.0 * (back[:, b - 1] - back[:, BASELINE_WEEKS - 1])}
+    return {"headache_days_change": expected[:, a:b].astype(float).sum(axis=1) * per_28
+            - expected[:, :BASELINE_WEEKS].astype(float).sum(axis=1),
+            "back_pain_change": 10.0 * (back[:, b - 1].astype(float)
+                                        - back[:, BASELINE_WEEKS - 1].astype(float))}

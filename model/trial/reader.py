@@ -36,7 +36,22 @@ DIFFERENCE = "difference"
 MAX_ARMS = 8
 MAX_REPLICATES = 100_000
 MAX_TRIAL_DAYS = 3 * 365.25  # baseline + trial: inside the four years of drawn back-pain flares
-MAX_PATIENT_ARMS = 4_000_000  # virtual patients x arms (memory of the weekly diaries)
+MAX_KEPT_BYTES = 8 * 2**30  # the weekly diaries and endpoints a trial keeps in memory
+
+
+def kept_bytes(patients: int, arms: int, weeks: int, evaluations: int) -> int:
+    """An upper bound on the memory :func:`~lbp_headache.trial.runner.build_trial` keeps.
+
+    Per patient: the model's two weekly series and three diary series per arm
+    plus the untreated group's two counterfactual diaries (float32), their
+    copies with the last observation carried forward, and eight float64
+    endpoints per arm and evaluation, twice (with and without dropout):
+    ``W (32 A + 56) + 128 E (A + 1)`` bytes for ``A`` arms, ``W`` weeks with the
+    4 baseline weeks, ``E`` evaluations. (The 100,000-patient benchmark of 4
+    arms, 56 weeks and 2 evaluations keeps 7.5 KB per patient; this bound says
+    11.6 KB: arms that share an engine run share its arrays.)
+    """
+    return patients * (weeks * (32 * arms + 56) + 128 * evaluations * (arms + 1))
 
 
 def load_trial(path: str | os.PathLike, *, policy: PathPolicy | None = None) -> TrialSpec:
@@ -177,12 +192,16 @@ def _build(doc: YamlMap, source: str, problems: ProblemCollector,
         values["seed"] = problems.whole(doc["seed"], doc.value_marks["seed"], "seed", 0,
                                         2**63 - 1) or 0
     values["comparisons"] = _comparisons(doc, names, values["evaluations"], duration, problems)
-    if population is not None and arms and \
-            population.size * len(arms) > MAX_PATIENT_ARMS:
-        problems.add(doc.value_marks.get("virtual_patients", doc.mark), "virtual_patients",
-                     f"{population.size:,} virtual patients x {len(arms)} arms is more than "
-                     f"the limit of {MAX_PATIENT_ARMS:,} patient-arms (about 2 GB of weekly "
-                     "diaries): use fewer virtual patients or split the arms over two trials")
+    if population is not None and arms and duration is not None and values["evaluations"]:
+        weeks = 4 + int(duration / 7.0 + 1e-9)
+        needed = kept_bytes(population.size, len(arms), weeks, len(values["evaluations"]))
+        if needed > MAX_KEPT_BYTES:
+            problems.add(doc.value_marks.get("virtual_patients", doc.mark), "virtual_patients",
+                         f"{population.size:,} virtual patients x {len(arms)} arms x {weeks} "
+                         f"weeks would keep up to {needed / 2**30:.1f} GiB of weekly diaries "
+                         f"in memory, more than the limit of {MAX_KEPT_BYTES / 2**30:.0f} GiB: "
+                         "use fewer virtual patients, a shorter trial, or split the arms over "
+                         "two trials")
     if problems.items or None in (population, size, duration, control) or not arms:
         return None
     return values

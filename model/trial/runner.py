@@ -1,8 +1,9 @@
 """Run a virtual trial: the population, every arm on every patient, replicate trials.
 
 :func:`build_trial` computes (chunks of patients on the sweep backends; the
-weekly diaries of every patient in every arm are kept, about 100 bytes per
-patient, arm and week); :func:`run_trial` also writes the folder:
+weekly diaries of every patient in every arm are kept, at most
+:func:`lbp_headache.trial.reader.kept_bytes`: 7.5 KB per patient for four
+one-year arms); :func:`run_trial` also writes the folder:
 
 ``arms/<arm>.csv``
     One row per virtual patient: baseline, dropout week, and every endpoint
@@ -106,33 +107,29 @@ def build_trial(spec: TrialSpec, *, workers: int | None = None, scheduler: str |
                  settings) for lo, hi in spans]
         total = len(jobs)
         done = [0]
+        store = _WeeklyStore(spans)
 
-        def on_result(_index, _result):
+        def on_result(index, part):
+            store.add(index, part)
             done[0] += 1
             if progress:
                 progress(done[0], total, time.perf_counter() - started)
 
         if progress:
             progress(0, total, 0.0)
-        parts = map_bounded(backend, weekly_chunk, jobs, on_result=on_result)
+        map_bounded(backend, weekly_chunk, jobs, on_result=on_result, keep=False)
     finally:
         backend.close()
-    weekly: dict[str, dict[str, list]] = {}
-    for part in parts:
-        for arm, series in part.items():
-            entry = weekly.setdefault(arm, {})
-            for key, value in series.items():
-                entry.setdefault(key, []).append(value)
-    weekly = {arm: {k: np.concatenate(v) for k, v in series.items()}
-              for arm, series in weekly.items()}
+    weekly = store.weekly
     ok = np.ones(patients.size, dtype=bool)
     for series in weekly.values():
         ok &= series["status"] == 0
-    weekly = {arm: {k: v[ok] for k, v in series.items()} for arm, series in weekly.items()}
+    if not ok.all():
+        weekly = _shared_map(weekly, lambda array: array[ok])
     observed_series = {arm: observed(series) for arm, series in weekly.items()}
     values = {arm: {day: endpoint_values(observed_series[arm], day) for day in spec.evaluations}
               for arm in weekly}
-    complete = {arm: {day: endpoint_values(_as_float(weekly[arm]), day)
+    complete = {arm: {day: endpoint_values(weekly[arm], day)
                       for day in spec.evaluations} for arm in spec.arm_names}
     natural = {day: natural_change(weekly[UNTREATED], day) for day in spec.evaluations}
     arms = spec.arm_names
@@ -146,16 +143,54 @@ def build_trial(spec: TrialSpec, *, workers: int | None = None, scheduler: str |
         for arm in arms:
             for series, factor in WEEKLY_SERIES.items():
                 chosen = observed_series[arm][series][members[arm]]
-                bands[arm][series].append(factor * chosen.mean(axis=0))
+                bands[arm][series].append(factor * chosen.astype(float).mean(axis=0))
     weekly_bands = {arm: {s: np.percentile(np.array(v), [2.5, 50.0, 97.5], axis=0)
                           for s, v in per.items()} for arm, per in bands.items()}
     return TrialResult(spec, population, patients[ok], weekly, values, complete, natural,
                        results, weekly_bands, int((~ok).sum()), time.perf_counter() - started)
 
 
-def _as_float(series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """An arm's weekly series as reported before any dropout (every week observed)."""
-    return {name: value.astype(float) for name, value in series.items()}
+class _WeeklyStore:
+    """The weekly series of every patient, filled chunk by chunk as the chunks finish.
+
+    An array that several arms of a chunk share (:func:`.weekly.weekly_chunk`) is
+    stored once, and the arms share the stored array.
+    """
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        self.spans = spans
+        self.n = spans[-1][1] if spans else 0
+        self.weekly: dict[str, dict[str, np.ndarray]] = {}
+        self._layout: dict[tuple[str, str], tuple[str, str]] | None = None
+
+    def add(self, index: int, part: dict[str, dict[str, np.ndarray]]) -> None:
+        lo, hi = self.spans[index]
+        if self._layout is None:
+            self._layout, first_holder = {}, {}
+            for arm, series in part.items():
+                entry = self.weekly.setdefault(arm, {})
+                for name, value in series.items():
+                    holder = first_holder.setdefault(id(value), (arm, name))
+                    self._layout[(arm, name)] = holder
+                    entry[name] = (np.empty((self.n,) + value.shape[1:], dtype=value.dtype)
+                                   if holder == (arm, name) else self.weekly[holder[0]][holder[1]])
+        for (arm, name), holder in self._layout.items():
+            if holder == (arm, name):
+                self.weekly[arm][name][lo:hi] = part[arm][name]
+
+
+def _shared_map(weekly: dict[str, dict[str, np.ndarray]], function: Callable
+                ) -> dict[str, dict[str, np.ndarray]]:
+    """``function`` of every array of ``weekly``, applied once per distinct array."""
+    done: dict[int, np.ndarray] = {}
+
+    def once(value: np.ndarray) -> np.ndarray:
+        if id(value) not in done:
+            done[id(value)] = function(value)
+        return done[id(value)]
+
+    return {arm: {name: once(value) for name, value in series.items()}
+            for arm, series in weekly.items()}
 
 
 # --- summaries --------------------------------------------------------------------------------
@@ -259,7 +294,8 @@ def weekly_rows(result: TrialResult) -> list[dict]:
             row = {"arm": arm, "week": week + 1}
             for name, factor in WEEKLY_SERIES.items():
                 band = result.weekly_bands[arm][name]
-                row[f"{name}_mean"] = float(factor * series[name][:, BASELINE_WEEKS + week].mean())
+                row[f"{name}_mean"] = float(
+                    factor * series[name][:, BASELINE_WEEKS + week].astype(float).mean())
                 row[f"{name}_p2_5"] = float(band[0, BASELINE_WEEKS + week])
                 row[f"{name}_p97_5"] = float(band[2, BASELINE_WEEKS + week])
             rows.append(row)

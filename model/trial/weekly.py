@@ -41,7 +41,8 @@ def weekly_chunk(spec: TrialSpec, groups: list[tuple], patients: np.ndarray,
 
     The patients' parameters, inputs and random numbers are drawn once for all
     the groups. Returns ``{arm: {series: (n, 4 + weeks) float32, "dropout_week":
-    (n,) int}}``.
+    (n,) int, "status": (n,) int}}``; arms that must hold equal arrays hold the same
+    array object (the caller stores each once).
     """
     population = spec.population
     rows, inputs = candidates_at(population, patients)
@@ -51,12 +52,14 @@ def weekly_chunk(spec: TrialSpec, groups: list[tuple], patients: np.ndarray,
         raise ValueError("randomization must come at least four weeks into the population's "
                          "scenario (its baseline window ends there)")
     n_weeks = BASELINE_WEEKS + trial_weeks(spec)
+    last = first + 7 * n_weeks  # the diaries are reported on days first .. last - 1
     with np.errstate(divide="ignore"):
         time_to_dropout = -np.log(patient_noise(population.seed, patients, 1).dropout)
     from lbp_headache.trial.weekly_kernel import weekly_into  # lazy: loads numba
 
     noise = None
-    out = {}
+    out: dict[str, dict[str, np.ndarray]] = {}
+    dropout_weeks: dict[float, np.ndarray] = {}
     parameters = np.ascontiguousarray(rows[:, [INDEX[name] for name in DIARY_PARAMETERS]])
     reliefs = np.ascontiguousarray(rows[:, INDEX["placebo_relief"]])
     for scenario, members in groups:
@@ -69,7 +72,7 @@ def weekly_chunk(spec: TrialSpec, groups: list[tuple], patients: np.ndarray,
         effects: list[np.ndarray] = []
         which: dict[str, int] = {}
         for name, treatments in members:
-            effect = (expectation_effect(treatments, batch.days, rows)
+            effect = (expectation_effect(treatments, batch.days[first:last + 1], rows)
                       if has_expectation(treatments) else None)
             for k, known in enumerate(effects):
                 if (known is None and effect is None) or (
@@ -81,7 +84,7 @@ def weekly_chunk(spec: TrialSpec, groups: list[tuple], patients: np.ndarray,
                 which[name] = len(effects)
                 effects.append(effect)
         use_factor = np.array([e is not None for e in effects])
-        stacked = np.stack([np.zeros((patients.size, n_days + 1)) if e is None else e
+        stacked = np.stack([np.zeros((patients.size, last + 1 - first)) if e is None else e
                             for e in effects])
         sums = [np.zeros((len(effects), patients.size, n_weeks)) for _ in range(3)]
         expected = np.zeros((patients.size, n_weeks))
@@ -98,19 +101,20 @@ def weekly_chunk(spec: TrialSpec, groups: list[tuple], patients: np.ndarray,
                     float(HEADACHE_MAX), *sums, expected, mechanistic_back)
         headache_days, back_sums, intensity_sums = sums
         status = batch.status.astype(np.int64)
+        # Arms of a group share the model's own series, and arms with the same expectation
+        # effect share their diary: the same array objects, stored once by the caller.
+        model_series = {"expected_days": expected.astype(np.float32),
+                        "mechanistic_back_pain": (mechanistic_back / 7.0).astype(np.float32)}
+        diaries = [{"headache_days": headache_days[k].astype(np.float32),
+                    "back_pain": (back_sums[k] / 7.0).astype(np.float32),
+                    "intensity": (intensity_sums[k] / 7.0).astype(np.float32)}
+                   for k in range(len(effects))]
         for name, _ in members:
-            k = which[name]
-            result = {
-                "headache_days": headache_days[k].astype(np.float32),
-                "back_pain": (back_sums[k] / 7.0).astype(np.float32),
-                "intensity": (intensity_sums[k] / 7.0).astype(np.float32),
-                "expected_days": expected.astype(np.float32),
-                "mechanistic_back_pain": (mechanistic_back / 7.0).astype(np.float32),
-            }
             rate = dropout_rates.get(name, 0.0)
-            time = time_to_dropout / rate if rate > 0 else np.full(patients.size, np.inf)
-            result["dropout_week"] = np.minimum(np.floor(time / 7.0),
-                                                trial_weeks(spec)).astype(np.int64)
-            result["status"] = status
-            out[name] = result
+            if rate not in dropout_weeks:
+                time = time_to_dropout / rate if rate > 0 else np.full(patients.size, np.inf)
+                dropout_weeks[rate] = np.minimum(np.floor(time / 7.0),
+                                                 trial_weeks(spec)).astype(np.int64)
+            out[name] = {**diaries[which[name]], **model_series,
+                         "dropout_week": dropout_weeks[rate], "status": status}
     return out

@@ -36,11 +36,13 @@ def _weekly_into(states, components, pt_state, nsaid_state, raw_lumbar, rows, di
     ``states`` ``(n, days + 1, k)``; ``components`` the indices of the headache
     components in it; ``raw_lumbar`` ``(n, days + 1)``; ``rows`` the full
     parameter rows; ``diary_parameters`` ``(n, 6)`` (see :func:`diary_row`);
-    ``expectations`` ``(a, n, days + 1)`` the expectation effect of each distinct
-    diary and ``reliefs`` ``(n,)`` the placebo relief (``use_factor[a]`` false:
-    no expectation). Outputs: ``days_out``, ``back_out``, ``intensity_out``
-    ``(a, n, weeks)`` (sums over each week), ``expected_out`` and
-    ``mechanistic_back_out`` ``(n, weeks)``.
+    ``expectations`` ``(a, n, last + 1 - first)`` the expectation effect of each
+    distinct diary on days ``first .. last`` (``last = first + 7 n_weeks``) and
+    ``reliefs`` ``(n,)`` the placebo relief (``use_factor[a]`` false: no
+    expectation). Only days ``first .. last - 1`` are reported, so only they are
+    computed (the noise processes still start at day 0). Outputs: ``days_out``,
+    ``back_out``, ``intensity_out`` ``(a, n, weeks)`` (sums over each week),
+    ``expected_out`` and ``mechanistic_back_out`` ``(n, weeks)``.
     """
     n = states.shape[0]
     days = states.shape[1] - 1
@@ -62,31 +64,33 @@ def _weekly_into(states, components, pt_state, nsaid_state, raw_lumbar, rows, di
         half = diary_parameters[row, 5]
         previous_head = 0.0
         previous_lumbar = 0.0
-        for whole in range(days + 1):
+        for whole in range(first, last + 1):  # only the trial's days are reported
             load = 0.0
             for c in range(n_components):
                 load += states[row, whole, components[c]]
             pain = effective_lumbar_pain(raw_lumbar[row, whole], states[row, whole, pt_state],
                                          states[row, whole, nsaid_state], p)
-            if whole > 0:
+            if whole > first:
                 head[whole - 1] = 0.5 * (previous_head + load)
                 lumbar[whole - 1] = 0.5 * (previous_lumbar + pain)
             previous_head = load
             previous_lumbar = pain
         for day in range(first, last):  # the model's expected headache days (no noise)
             ratio = fast_math.exp(hill * fast_math.log(max(head[day] / half, TINY)))
+            probability[day] = ratio / (1.0 + ratio)  # a loop of its own: it vectorizes
+        for day in range(first, last):
             week = (day - first) // 7
-            expected_out[row, week] += ratio / (1.0 + ratio)
+            expected_out[row, week] += probability[day]
             mechanistic_back_out[row, week] += lumbar[day]
         for a in range(n_diaries):
             if use_factor[a]:
                 relief = reliefs[row]
-                for day in range(days):
-                    factor[day] = 0.5 * ((1.0 - relief * expectations[a, row, day])
-                                         + (1.0 - relief * expectations[a, row, day + 1]))
+                for day in range(first, last):
+                    factor[day] = 0.5 * ((1.0 - relief * expectations[a, row, day - first])
+                                         + (1.0 - relief * expectations[a, row, day + 1 - first]))
             diary_row(head, lumbar, factor, use_factor[a], diary_parameters[row],
                       headache_normals[row], lumbar_normals[row], day_uniforms[row], reported,
-                      is_day, back_pain, fluctuation, back, probability, headache_max)
+                      is_day, back_pain, fluctuation, back, probability, headache_max, first)
             for day in range(first, last):
                 week = (day - first) // 7
                 if is_day[day]:
