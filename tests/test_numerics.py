@@ -23,6 +23,7 @@ from lbp_headache.core.errors import SolverError
 from lbp_headache.core.parameters import PARAMETERS, parameter_vector
 from lbp_headache.core.states import (
     HEADACHE_COMPONENTS,
+    N_SEGMENT_INPUTS,
     STATE_INDEX,
     STATE_NAMES,
     STATES,
@@ -497,3 +498,20 @@ def test_runs_are_bit_for_bit_reproducible_and_diaries_follow_the_seed():
     assert not np.array_equal(diary, sample_diary(first, seed=4))
     assert np.array_equal(sample_diary(first), sample_diary(first, seed=7))  # scenario seed
     assert diary.dtype == bool and diary.size == len(first.daily["headache"]) - 1
+
+
+def test_the_single_run_right_hand_side_on_floats_is_the_numpy_one_bit_for_bit():
+    """The integrator's right-hand side on Python floats gives exactly :func:`rhs`."""
+    from lbp_headache.core.equations import rhs
+    from lbp_headache.engine.solver import _float_rhs
+
+    rng = np.random.default_rng(3)
+    low = np.array([s.low for s in STATES])
+    high = np.array([s.high for s in STATES])
+    for _ in range(200):
+        defaults = parameter_vector()
+        p = defaults * rng.uniform(0.5, 2.0, defaults.size)
+        u = rng.uniform(0.0, 5.0, N_SEGMENT_INPUTS)
+        y = rng.uniform(low, np.minimum(high, 50.0))
+        t = float(rng.uniform(0, 400))
+        assert np.array_equal(_float_rhs(p, u)(t, y), rhs(t, y, p, u))
