@@ -147,6 +147,8 @@ def measure_throughput(scenario, rows: np.ndarray, counts: Counts, rr_default, r
     machine (seen here: the same code at 0.4-1x its usual speed for seconds)
     affects both sides of a ratio rather than one.
     """
+    from lbp_headache.core.states import STATE_NAMES
+
     days = len(scenario_days(scenario)) - 1
     rr_rows = rows[:counts.rr_sets]
     batch_rows = rows[:counts.batch_sets]
@@ -158,6 +160,10 @@ def measure_throughput(scenario, rows: np.ndarray, counts: Counts, rr_default, r
         loop_tight = rr_loop(rr_tight, rr_rows, days)
         loop_default = rr_loop(rr_default, rr_rows, days)  # next to the engine it is compared to
         result, wall, cpu = engine_run(scenario, batch_rows, threads=1)
+        # Every state recorded (record=None, the API's default), right after.
+        every, wall_all, cpu_all = engine_run(scenario, batch_rows, threads=1,
+                                              record=STATE_NAMES)
+        del every
         rr_times["default"].extend(loop_default["times"])
         rr_times["tight"].extend(loop_tight["times"])
         rounds.append({
@@ -167,6 +173,8 @@ def measure_throughput(scenario, rows: np.ndarray, counts: Counts, rr_default, r
             "rr_default_cpu_rate": rr_rows.shape[0] / loop_default["cpu"],
             "rr_tight_cpu_rate": rr_rows.shape[0] / loop_tight["cpu"],
             "batch_cpu_rate": batch_rows.shape[0] / cpu,
+            "batch_all_rate": batch_rows.shape[0] / wall_all,
+            "batch_all_cpu_rate": batch_rows.shape[0] / cpu_all,
             "rr_cpu_share": loop_default["cpu"] / loop_default["wall"],
             "batch_cpu_share": cpu / wall,
             "rr_failures": len(loop_default["failures"]) + len(loop_tight["failures"]),
@@ -174,10 +182,12 @@ def measure_throughput(scenario, rows: np.ndarray, counts: Counts, rr_default, r
     for entry in rounds:
         entry["ratio"] = entry["batch_rate"] / entry["rr_default_rate"]
         entry["ratio_cpu"] = entry["batch_cpu_rate"] / entry["rr_default_cpu_rate"]
+        entry["ratio_all"] = entry["batch_all_rate"] / entry["rr_default_rate"]
+        entry["ratio_all_cpu"] = entry["batch_all_cpu_rate"] / entry["rr_default_cpu_rate"]
     accepted = result.steps[:, 0]
     rejected = result.steps[:, 1]
     keys = ("rr_default_rate", "rr_tight_rate", "batch_rate", "rr_default_cpu_rate",
-            "rr_tight_cpu_rate", "batch_cpu_rate")
+            "rr_tight_cpu_rate", "batch_cpu_rate", "batch_all_rate", "batch_all_cpu_rate")
     median = {key: float(np.median([entry[key] for entry in rounds])) for key in keys}
     return {
         "rounds": rounds,
@@ -188,6 +198,10 @@ def measure_throughput(scenario, rows: np.ndarray, counts: Counts, rr_default, r
         "ratio_of_medians": median["batch_rate"] / median["rr_default_rate"],
         "ratio_tight": median["batch_rate"] / median["rr_tight_rate"],
         "ratio_cpu": float(np.median([entry["ratio_cpu"] for entry in rounds])),
+        "ratio_all": float(np.median([entry["ratio_all"] for entry in rounds])),
+        "ratio_all_cpu": float(np.median([entry["ratio_all_cpu"] for entry in rounds])),
+        "ratio_all_range": [float(min(e["ratio_all"] for e in rounds)),
+                            float(max(e["ratio_all"] for e in rounds))],
         "ratio_range": [float(min(e["ratio"] for e in rounds)),
                         float(max(e["ratio"] for e in rounds))],
         "batch_failed": int((result.status != 0).sum()),
@@ -277,8 +291,8 @@ def measure_sweep(scenario, rows: np.ndarray, counts: Counts) -> dict:
     from lbp_headache.engine.batch import BatchSettings
 
     n_sets = counts.sweep_sets
-    walls = {"batch": [], "sweep": [], "compute": []}
-    cores = {"batch": [], "sweep": [], "compute": []}
+    walls = {"batch": [], "batch_one_thread": [], "sweep": [], "compute": []}
+    cores = {"batch": [], "batch_one_thread": [], "sweep": [], "compute": []}
     with tempfile.TemporaryDirectory(prefix="lbp-bench-sweep-") as folder:
         spec = load_sweep(benchlib.write_sweep_spec(Path(folder), n_sets))
         design = design_matrix(spec)
@@ -288,10 +302,15 @@ def measure_sweep(scenario, rows: np.ndarray, counts: Counts) -> dict:
                                                          spec.chunk_size)]
         for r in range(counts.sweep_rounds):
             log(f"{n_sets}-set sweep round {r + 1}/{counts.sweep_rounds}")
+            # Two threads, then one right after: the scaling of this round.
             result, wall, cpu = engine_run(scenario, rows[:n_sets], threads=SWEEP_WORKERS)
             walls["batch"].append(wall)
             cores["batch"].append(cpu / wall)
             batch_failed = int((result.status != 0).sum())
+            del result
+            result, wall, cpu = engine_run(scenario, rows[:n_sets], threads=1)
+            walls["batch_one_thread"].append(wall)
+            cores["batch_one_thread"].append(cpu / wall)
             del result
             before, cpu = time.perf_counter(), time.process_time()
             outcome = run_sweep(spec, Path(folder) / f"out{r}", workers=SWEEP_WORKERS)
@@ -309,6 +328,9 @@ def measure_sweep(scenario, rows: np.ndarray, counts: Counts) -> dict:
     return {
         "n_sets": n_sets,
         "batch_wall_s": float(np.median(walls["batch"])),
+        "batch_one_thread_wall_s": float(np.median(walls["batch_one_thread"])),
+        "scaling": [one / two for one, two in zip(walls["batch_one_thread"], walls["batch"])],
+        "load_during": os.getloadavg(),
         "sweep_wall_s": float(np.median(walls["sweep"])),
         "compute_wall_s": float(np.median(walls["compute"])),
         "cores_used": {key: float(np.median(value)) for key, value in cores.items()},

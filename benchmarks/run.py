@@ -131,6 +131,12 @@ def main(argv: list[str] | None = None) -> int:
         report["probe"] = kernel_probe.measure(scenario, speed_rows[:64])
     except Exception as error:  # a diagnostic: report, do not abort the benchmark
         report["probe"] = {"error": f"{type(error).__name__}: {error}"}
+    log(f"accuracy over {counts.bound_sets:,} sets per scenario against CVODE")
+    import accuracy
+
+    report["bound"] = [accuracy.measure(name, counts.bound_sets, benchlib.THROUGHPUT_SEED,
+                                        BatchSettings(), radau=3, threads=SWEEP_WORKERS)
+                       for name in accuracy.SCENARIOS]
     sizes = counts.memory_sweeps + ((MILLION,) if args.million else ())
     report["memory"] = measure_memory(sizes)
     report["load_after"] = os.getloadavg()

@@ -31,14 +31,17 @@ class Counts:
     warm_repeats: int       # cache-hit subprocesses
     diagnostic_sets: int    # engine settings variations (one round each)
     memory_sweeps: tuple[int, ...]  # run_sweep in a subprocess: sets per run
+    bound_sets: int         # sets per scenario of the accuracy check against CVODE (accuracy.py)
 
 
 FULL = Counts(accuracy_sets=32, rr_sets=150, batch_sets=1000, rounds=15, lsoda_sets=20,
               single_repeats=300, breakdown_repeats=100, sweep_sets=10_000, sweep_rounds=3,
-              warm_repeats=3, diagnostic_sets=1000, memory_sweeps=(10_000, 100_000))
+              warm_repeats=3, diagnostic_sets=1000, memory_sweeps=(10_000, 100_000),
+              bound_sets=10_000)
 QUICK = Counts(accuracy_sets=6, rr_sets=60, batch_sets=300, rounds=5, lsoda_sets=5,
                single_repeats=50, breakdown_repeats=20, sweep_sets=2000, sweep_rounds=1,
-               warm_repeats=1, diagnostic_sets=200, memory_sweeps=(2000, 10_000))
+               warm_repeats=1, diagnostic_sets=200, memory_sweeps=(2000, 10_000),
+               bound_sets=1000)
 
 
 def log(message: str) -> None:

@@ -72,6 +72,36 @@ def max_relative_error(values: np.ndarray, reference: np.ndarray, floor: float =
     return float(np.max(np.abs(values - reference) / scale))
 
 
+def cvode_headache(scenario: Scenario, parameter_sets: np.ndarray, *, rtol: float = 1e-10,
+                   atol: float = 1e-12) -> np.ndarray:
+    """Daily headache of every full parameter row from libRoadRunner's CVODE on the SBML export.
+
+    One model, loaded once; each run follows docs/sbml.md (``resetAll``, every
+    parameter set by name, ``reset``, ``simulate`` on days ``0 .. floor(duration)``).
+    A run CVODE cannot finish gives a row of NaN. Needs libroadrunner and python-libsbml.
+    """
+    import roadrunner  # lazy: an optional test dependency (the sbml and roadrunner extras)
+    from lbp_headache.core.parameters import NAMES
+    from lbp_headache.report.sbml_export import scenario_to_sbml
+
+    rr = roadrunner.RoadRunner(scenario_to_sbml(scenario))
+    rr.integrator.relative_tolerance = rtol
+    rr.integrator.absolute_tolerance = atol
+    rr.integrator.maximum_num_steps = 100_000
+    last = math.floor(scenario.duration + 1e-9)
+    headache = np.full((parameter_sets.shape[0], last + 1), np.nan)
+    for k, row in enumerate(parameter_sets.tolist()):
+        rr.resetAll()
+        for name, value in zip(NAMES, row):
+            rr[name] = value
+        rr.reset()
+        try:
+            headache[k] = rr.simulate(0, last, last + 1, selections=["headache"])[:, 0]
+        except RuntimeError:  # CVODE failures surface as RuntimeError
+            pass
+    return headache
+
+
 def synthetic_result(
     daily: dict[str, np.ndarray],
     *,

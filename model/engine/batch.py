@@ -160,8 +160,9 @@ def simulate_batch(scenario: Scenario, parameter_sets: np.ndarray, *,
         kernel(y0[lo:hi], starts, ends, segment_inputs[lo:hi], per_segment[lo:hi], grid, _LOWER,
                _UPPER,
                settings.rtol, settings.atol, settings.max_step, settings.first_step,
-               settings.range_tolerance, batch_kernel.TOLERANCE_WEIGHTS, indices, out[lo:hi],
-               status[lo:hi], steps[lo:hi])
+               settings.range_tolerance, batch_kernel.TOLERANCE_WEIGHTS,
+               batch_kernel.ABSOLUTE_TOLERANCE_SCALE, indices, out[lo:hi], status[lo:hi],
+               steps[lo:hi])
 
     # One block per thread would leave a thread idle when its block ends early; more blocks
     # leave more lanes idle at block ends (each block drains its lanes). A few per thread.
