@@ -109,9 +109,9 @@ def test_wheel_in_a_fresh_environment(tmp_path):
     _run([cli, "report", "healthy", "-o", "handout.html"], empty, env)
     assert "red-flags" in (empty / "handout.html").read_text()
     # The explorer's page and its files come from the installed package.
-    probe = ("from lbp_headache.explorer.server import static_files, meta; "
+    probe = ("from lbp_headache.explorer.server import Clinic, static_files, meta; "
              "files = static_files(); assert '/static/index.html' in files, files; "
              "assert '/static/vendor/uPlot.iife.min.js' in files; "
-             "assert len(meta()['presets']) > 10")
+             "assert len(meta(Clinic())['presets']) > 10")
     _run([str(python), "-c", probe], empty, env)
     assert sdist.name.startswith("lbp_headache-")
