@@ -30,8 +30,9 @@ import time
 from pathlib import Path
 
 import benchlib
+import engines
 import numpy as np
-from settings import HERE, PROJECT_ERROR_BOUND, TIGHT_ATOL, TIGHT_MAX_STEPS, TIGHT_RTOL, log
+from settings import HERE, PROJECT_ERROR_BOUND, TIGHT_RTOL, log
 
 SCENARIOS = ("persistent_back_pain", "multimodal_care")
 CACHE = HERE / ".cache"
@@ -39,8 +40,6 @@ CACHE = HERE / ".cache"
 
 def cvode_reference(scenario, sets: np.ndarray, key: str) -> np.ndarray:
     """Daily headache of every row from CVODE at rtol 1e-10 (cached on disk)."""
-    import roadrunner
-    from lbp_headache.core.parameters import NAMES
     from lbp_headache.report.sbml_export import scenario_to_sbml
 
     sbml = scenario_to_sbml(scenario)
@@ -48,22 +47,9 @@ def cvode_reference(scenario, sets: np.ndarray, key: str) -> np.ndarray:
     path = CACHE / f"cvode-{key}-{digest}.npy"
     if path.exists():
         return np.load(path)
-    rr = roadrunner.RoadRunner(sbml)
-    rr.integrator.relative_tolerance = TIGHT_RTOL
-    rr.integrator.absolute_tolerance = TIGHT_ATOL
-    rr.integrator.maximum_num_steps = TIGHT_MAX_STEPS
-    last = math.floor(scenario.duration + 1e-9)
-    headache = np.full((sets.shape[0], last + 1), np.nan)
+    rr, _ = engines.load_roadrunner(sbml, tight=True)
     start = time.perf_counter()
-    for k, row in enumerate(sets.tolist()):
-        rr.resetAll()
-        for name, value in zip(NAMES, row):
-            rr[name] = value
-        rr.reset()
-        try:
-            headache[k] = rr.simulate(0, last, last + 1, selections=["headache"])[:, 0]
-        except RuntimeError:
-            pass
+    headache = engines.rr_loop(rr, sets, math.floor(scenario.duration + 1e-9))["headache"]
     log(f"CVODE {key}: {sets.shape[0]} runs in {time.perf_counter() - start:.1f} s")
     CACHE.mkdir(exist_ok=True)
     temporary = path.with_suffix(".tmp.npy")

@@ -89,4 +89,9 @@ def mechanism_groups(spec: TrialSpec) -> list[tuple[Scenario, list[tuple[str, tu
 
 def weeks(spec: TrialSpec) -> int:
     """Whole weeks from randomization to the end of the trial."""
-    return int(math.floor(spec.duration / 7.0 + 1e-9))
+    return whole_weeks(spec.duration)
+
+
+def whole_weeks(duration: float) -> int:
+    """Whole weeks in ``duration`` days."""
+    return int(math.floor(duration / 7.0 + 1e-9))

@@ -26,6 +26,7 @@ from lbp_headache.files.yaml_source import Mark, YamlList, YamlMap, load_yaml, p
 from lbp_headache.population import reader as population_reader
 from lbp_headache.population.spec import PopulationSpec
 from lbp_headache.scenario.treatment_reader import parse_treatments
+from lbp_headache.trial.arms import whole_weeks
 from lbp_headache.trial.spec import ENDPOINTS, Arm, Comparison, TrialSpec
 
 TOP_KEYS = ("name", "description", "population", "virtual_patients", "size", "arms", "control",
@@ -193,7 +194,7 @@ def _build(doc: YamlMap, source: str, problems: ProblemCollector,
                                         2**63 - 1) or 0
     values["comparisons"] = _comparisons(doc, names, values["evaluations"], duration, problems)
     if population is not None and arms and duration is not None and values["evaluations"]:
-        weeks = 4 + int(duration / 7.0 + 1e-9)
+        weeks = 4 + whole_weeks(duration)  # with the 4 baseline weeks
         needed = kept_bytes(population.size, len(arms), weeks, len(values["evaluations"]))
         if needed > MAX_KEPT_BYTES:
             problems.add(doc.value_marks.get("virtual_patients", doc.mark), "virtual_patients",
