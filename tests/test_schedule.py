@@ -28,6 +28,8 @@ from lbp_headache.scenario.treatments import (
     TARGET_SLOT,
     TREATMENT_TYPES,
     Treatment,
+    active_parameters,
+    active_targets,
     overlapping_parameter_changes,
     treatment_target,
 )
@@ -237,11 +239,23 @@ def test_active_runs_of_no_treatments_is_one_run():
 def test_each_course_is_combined_once_not_once_per_segment(monkeypatch):
     # 500 short courses, one long one: 1002 segments. The quadratic loops tested every
     # course on every segment (half a million activity tests); the sweep never asks a
-    # treatment whether it is active and computes each course's target once per run.
+    # treatment whether it is active and computes each course's target once.
     courses = [Treatment("nsaid" if i % 2 else "physical_therapy", 2.0 * i, 2.0 * i + 1.0)
                for i in range(500)]
     courses.append(Treatment("ergonomics", 0.0, 2000.0))
     scenario = Scenario("many courses", duration=1000.0, treatments=tuple(courses))
+    calls = count_target_calls(monkeypatch)
+    runs = list(active_runs(scenario.treatments, boundaries(scenario)[:-1]))
+    segments = build_segments(scenario, parameter_vector())
+    assert len(segments) == 1000 and len(runs) == 1000
+    assert calls == {"target": 501, "active": 0}  # each course once, the long one included
+    calls["target"] = 0
+    segment_tables(scenario, random_sets(1, 4))
+    assert calls == {"target": 501, "active": 0}
+
+
+def count_target_calls(monkeypatch) -> dict[str, int]:
+    """Count the scheduler's treatment-target evaluations and activity tests."""
     calls = {"target": 0, "active": 0}
 
     def counted_target(treatment, p):
@@ -252,16 +266,44 @@ def test_each_course_is_combined_once_not_once_per_segment(monkeypatch):
         calls["active"] += 1
         return self.start <= t < self.stop
 
-    monkeypatch.setattr("lbp_headache.scenario.treatments.treatment_target", counted_target)
+    monkeypatch.setattr("lbp_headache.engine.schedule.treatment_target", counted_target)
     monkeypatch.setattr(Treatment, "active", counted_active)
-    runs = list(active_runs(scenario.treatments, boundaries(scenario)[:-1]))
-    segments = build_segments(scenario, parameter_vector())
-    assert len(segments) == 1000 and len(runs) == 1000
-    assert calls == {"target": sum(len(active) for _, _, active in runs), "active": 0}
-    assert calls["target"] == 500 + 1000  # each short course once, the long one per run
-    calls["target"] = 0
-    segment_tables(scenario, random_sets(1, 4))
-    assert calls == {"target": 1500, "active": 0}
+    return calls
+
+
+@pytest.mark.parametrize("order", ["listed by start", "reversed", "shuffled"])
+def test_open_ended_courses_cost_linear_time_and_give_the_same_targets(order, monkeypatch):
+    # 2,000 courses that never stop (the fuzzer's "3000 treatments" files): on the k-th
+    # segment k courses are active. Combining them afresh on each segment evaluated
+    # two million targets (13 s for a 3,000-course file); each is evaluated once now,
+    # in whatever order the file lists them, and the products are those of
+    # active_targets, bit for bit.
+    kinds = ("physical_therapy", "ergonomics", "nsaid", "neuropathic_medication")
+    courses = [Treatment(kinds[i % 4], 0.5 * i, 5000.0, intensity=0.5, adherence=0.9,
+                         drug="duloxetine" if i % 4 == 3 else None) for i in range(2000)]
+    if order == "reversed":
+        courses.reverse()
+    elif order == "shuffled":
+        np.random.default_rng(3).shuffle(courses)
+    courses.insert(7, Treatment("parameter_change", 100.0, 200.0, parameter="tau_posture",
+                                scale=2.0))
+    scenario = Scenario("open-ended courses", duration=1500.0, treatments=tuple(courses))
+    starts = np.array(boundaries(scenario)[:-1])
+    for count in (1, 5):  # one set (1-D arithmetic) and a batch
+        calls = count_target_calls(monkeypatch)
+        sets = random_sets(2, count)
+        _, _, inputs, parameters = segment_tables(scenario, sets)
+        monkeypatch.undo()
+        # Each course once per parameter array: the change costs a second evaluation of
+        # the 200 courses active when it starts (day 100) and of the 400 when it stops.
+        assert calls == {"target": 2000 + 200 + 400, "active": 0}
+        for k in (0, 1, 150, 199, 200, 399, 400, 401, 1999):
+            active = [t for t in scenario.treatments if t.active(starts[k])]
+            for s in range(count):
+                p = active_parameters(active, sets[s])
+                assert np.array_equal(parameters[s, k], p)
+                assert np.array_equal(inputs[s, k, U_PT_TARGET:U_PT_TARGET + 4],
+                                      active_targets(active, p))
 
 
 # --- overlapping parameter changes ------------------------------------------------------

@@ -8,8 +8,10 @@ breakpoints, treatment starts and stops, and the end of the simulation.
 Treatments are swept once over their sorted starts and stops
 (:func:`active_runs`), so the work grows as ``(S + T) log(S + T)`` for ``S``
 segments and ``T`` treatments, plus the work of combining the treatments
-active on each stretch; :func:`build_segments` and
-:func:`segment_tables` both use it.
+active on each stretch: each treatment's effect is computed once per
+parameter array, and a stretch that only adds treatments extends the
+previous stretch's products (:func:`treatment_runs`). :func:`build_segments`
+and :func:`segment_tables` both use it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ import numpy as np
 from lbp_headache.core.parameters import NAMES, parameter_vector
 from lbp_headache.core.states import N_SEGMENT_INPUTS, U_DISC, U_ERGO, U_LUMBAR, U_PT_TARGET, U_T0
 from lbp_headache.scenario.record import Scenario, change_times
-from lbp_headache.scenario.treatments import Treatment, active_parameters, active_targets
+from lbp_headache.scenario.treatments import (
+    TARGET_SLOT,
+    Treatment,
+    active_parameters,
+    treatment_target,
+)
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,19 @@ def active_runs(treatments: Sequence[Treatment],
         the treatments ``active`` active, in the order of ``treatments``.
         The runs tile ``0 .. len(starts)`` and consecutive runs differ.
     """
+    for first, end, active, _ in _index_runs(treatments, starts):
+        yield first, end, tuple(treatments[i] for i in active)
+
+
+def _index_runs(treatments: Sequence[Treatment], starts: Sequence[float]
+                ) -> Iterator[tuple[int, int, list[int], int | None]]:
+    """:func:`active_runs` as indices: ``(first, end, active, kept)``.
+
+    ``active`` is the live list of active indices, ascending (read it before
+    the next step). ``kept`` is the length of the previous run's list when
+    this run only appends treatments to it (none left, and every newcomer is
+    listed after every treatment still active), else None.
+    """
     edges = np.asarray(starts, dtype=float)
     opens = np.searchsorted(edges, [t.start for t in treatments], side="left")
     closes = np.searchsorted(edges, [t.stop for t in treatments], side="left")
@@ -79,11 +99,15 @@ def active_runs(treatments: Sequence[Treatment],
     changes = sorted(entering.keys() | leaving.keys() | {0, edges.size})
     active: list[int] = []  # indices into treatments, ascending
     for first, end in zip(changes, changes[1:]):
-        for i in leaving.get(first, ()):
+        gone = leaving.get(first, ())
+        new = entering.get(first, ())
+        kept = len(active) if not gone and (not active or not new or new[0] > active[-1]) \
+            else None
+        for i in gone:
             del active[bisect.bisect_left(active, i)]
-        for i in entering.get(first, ()):
+        for i in new:
             bisect.insort(active, i)
-        yield first, end, tuple(treatments[i] for i in active)
+        yield first, end, active, kept
 
 
 def profile_inputs(scenario: Scenario, starts: Sequence[float]) -> np.ndarray:
@@ -123,9 +147,34 @@ def treatment_runs(treatments: Sequence[Treatment], starts: Sequence[float],
         or ``(4, n_sets)``), as :func:`lbp_headache.scenario.treatments.parameters_at` and
         :func:`lbp_headache.scenario.treatments.combined_targets` give them.
     """
-    for first, end, active in active_runs(treatments, starts):
-        p = active_parameters(active, base)
-        yield first, end, p, active_targets(active, p)
+    # Each treatment's factor ``1 - target`` is computed once per parameter array, and a run
+    # that only appends treatments multiplies the previous run's products by theirs: the
+    # same products in the same order as active_targets, so the same numbers, at a cost
+    # near-linear in the number of courses (3,000 open-ended courses: 4.5 million target
+    # evaluations before, 3,000 now).
+    changes = [t.type == "parameter_change" for t in treatments]
+    slots = [TARGET_SLOT.get(t.type) for t in treatments]
+    p, p_key = None, ()
+    factors: dict[int, object] = {}
+    remaining = None
+    for first, end, active, kept in _index_runs(treatments, starts):
+        if kept is not None and p is not None and not any(changes[i] for i in active[kept:]):
+            newcomers = active[kept:]
+            remaining = remaining.copy()
+        else:
+            key = tuple(i for i in active if changes[i])
+            if p is None or key != p_key:
+                p = active_parameters([treatments[i] for i in key], base)
+                p_key, factors = key, {}
+            newcomers = active
+            remaining = np.ones((len(TARGET_SLOT),) + np.shape(p)[1:])
+        for i in newcomers:
+            if slots[i] is not None:
+                factor = factors.get(i)
+                if factor is None:
+                    factor = factors[i] = 1.0 - treatment_target(treatments[i], p)
+                remaining[slots[i]] *= factor
+        yield first, end, p.copy(), 1.0 - remaining
 
 
 def segment_tables(scenario: Scenario, parameter_sets: np.ndarray):
