@@ -13,7 +13,7 @@ import pytest
 from helpers import listing
 from lbp_headache import __version__
 from lbp_headache.cli import commands
-from lbp_headache.cli.main import main
+from lbp_headache.cli.main import COMMAND_MODULES, build_parser, main
 from lbp_headache.core.parameters import PARAMETERS
 from lbp_headache.engine.result import COLUMNS
 
@@ -197,6 +197,32 @@ def test_usage_errors_exit_2(capsys):
 def test_unknown_command_names_the_close_one(capsys, command, expected):
     assert main([command, "x.yaml"]) == 2
     assert capsys.readouterr().err.strip() == expected
+
+
+def test_every_command_is_listed_with_its_module():
+    # main() loads only the named command's module: the table must name every command
+    # of every module, in help order, and nothing else.
+    everything = build_parser()
+    commands_seen = everything._subparsers._group_actions[0].choices
+    assert list(commands_seen) == list(COMMAND_MODULES)
+    for command, module in COMMAND_MODULES.items():
+        alone = build_parser(command)._subparsers._group_actions[0].choices
+        assert command in alone
+        assert {COMMAND_MODULES[name] for name in alone} == {module}
+
+
+def test_run_loads_neither_the_explorer_nor_the_research_commands(tmp_path):
+    # A one-scenario run imports only what it uses (issue 15: run in about a second).
+    probe = ("import sys; from lbp_headache.cli.main import main; "
+             "code = main(['run', 'healthy', '--no-figures', '--out', sys.argv[1]]); "
+             "print(code, sorted(m for m in sys.modules if m.startswith(('lbp_headache.cli', "
+             "'lbp_headache.explorer', 'lbp_headache.analysis.sweep', 'lbp_headache.trial', "
+             "'matplotlib', 'dask'))))")
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "out")],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == (
+        "0 ['lbp_headache.cli', 'lbp_headache.cli.commands', 'lbp_headache.cli.common', "
+        "'lbp_headache.cli.main']")
 
 
 def test_validate(tmp_path, files, capsys):

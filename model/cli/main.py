@@ -1,25 +1,39 @@
 """The ``lbp-headache`` command line (also ``python -m lbp_headache``): the parser and ``main``.
 
 Teaching commands in :mod:`.commands` and :mod:`.teaching` (``report``, ``explore``),
-research commands in :mod:`.research`;
+research commands in :mod:`.research`, virtual patients and trials in :mod:`.virtual`;
 exit codes and problem lines in :mod:`.common`.
+
+A command loads only its own module (:data:`COMMAND_MODULES`): ``run`` does not
+import the explorer's server, the sweeps or the trials, about a quarter of a
+second of a one-scenario run. ``--help`` and a mistyped command load them all.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-from lbp_headache.cli import commands, research, teaching, virtual
 from lbp_headache.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, report_problems
 from lbp_headache.core.suggestions import suggest
 from lbp_headache.core.version import __version__
 from lbp_headache.files.output_folder import FolderBusy, OutputConflict
 
+#: Each command and the module of :mod:`lbp_headache.cli` that defines it, in help order
+#: (tests/test_cli.py checks it against the modules' parsers).
+COMMAND_MODULES: dict[str, str] = {
+    "run": "commands", "compare": "commands", "validate": "commands", "params": "commands",
+    "demo": "commands",
+    "sweep": "research", "sensitivity": "research", "export-sbml": "research",
+    "population": "virtual", "trial": "virtual",
+    "report": "teaching", "explore": "teaching",
+}
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand."""
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser: with every subcommand, or only ``command``'s module's ones."""
     parser = argparse.ArgumentParser(
         prog="lbp-headache",
         description="Mechanistic model of how chronic lower back pain can lead to headache "
@@ -27,11 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parsers(sub)
-    research.add_parsers(sub)
-    virtual.add_parsers(sub)
-    teaching.add_parsers(sub)
-    parser.set_defaults(command_names=tuple(sub.choices))
+    modules = dict.fromkeys(COMMAND_MODULES.values())
+    if command in COMMAND_MODULES:
+        modules = {COMMAND_MODULES[command]: None}
+    for name in modules:
+        importlib.import_module(f"lbp_headache.cli.{name}").add_parsers(sub)
+    parser.set_defaults(command_names=tuple(COMMAND_MODULES))
     return parser
 
 
@@ -59,8 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         Exit code: 0 ok, 1 run-time failure, 2 bad input, 130 interrupted.
     """
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv[0] if argv else None)
     unknown = _unknown_command(parser, argv)
     if unknown:
         print(unknown, file=sys.stderr)

@@ -19,13 +19,25 @@ part, at most :data:`MAX_UNIT_CHARS` characters, is handed to pint.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 
-import pint
 from lbp_headache.core.cache import cache_root
 from lbp_headache.core.errors import UnitError
 from lbp_headache.core.suggestions import suggest
+
+# pint imports Dask when it is installed (a tenth of a second of a one-scenario run), for
+# quantities of Dask arrays, which this package never makes: Dask is hidden while pint
+# loads (unless something imported it already), and visible again right after.
+_HIDE_DASK = "dask" not in sys.modules
+if _HIDE_DASK:
+    sys.modules["dask"] = None  # type: ignore[assignment]
+try:
+    import pint
+finally:
+    if _HIDE_DASK:
+        del sys.modules["dask"]
 
 DIMENSIONLESS = "dimensionless"
 MAX_QUANTITY_CHARS = 100
