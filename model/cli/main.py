@@ -26,7 +26,8 @@ from lbp_headache.files.output_folder import FolderBusy, OutputConflict
 COMMAND_MODULES: dict[str, str] = {
     "run": "commands", "compare": "commands", "validate": "commands", "params": "commands",
     "demo": "commands",
-    "sweep": "research", "sensitivity": "research", "export-sbml": "research",
+    "sweep": "research", "sensitivity": "research", "steady-states": "research",
+    "export-sbml": "research",
     "population": "virtual", "trial": "virtual",
     "report": "teaching", "explore": "teaching",
 }
