@@ -178,3 +178,9 @@ def listing(folder: Path) -> list[str]:
     from lbp_headache.files.output_folder import LOCK, MANIFEST
 
     return sorted(p.name for p in folder.iterdir() if p.name not in (MANIFEST, LOCK))
+
+
+def saturated_posture(compensation):
+    """The posture target for a compensation ``C`` (deg), written out independently of the
+    model: ``C / (1 + (C / 60)^4)^(1/4)`` (docs/model.md §1)."""
+    return compensation / (1.0 + (compensation / 60.0) ** 4) ** 0.25

@@ -15,10 +15,11 @@ from helpers import (
     constant_inputs,
     demanding_scenario,
     max_relative_error,
+    saturated_posture,
     treated_base,
 )
 from lbp_headache.analysis.observation import sample_diary
-from lbp_headache.core.equations import rhs, rhs_at, steady_state
+from lbp_headache.core.equations import posture_target, rhs, rhs_at, steady_state
 from lbp_headache.core.errors import SolverError
 from lbp_headache.core.parameters import PARAMETERS, parameter_vector
 from lbp_headache.core.states import (
@@ -65,7 +66,7 @@ def test_cytokines_follow_exact_first_order_clearance_after_a_disc_step():
 
 
 def test_posture_relaxes_exponentially_under_constant_pain_and_load():
-    """P(t) = P* (1 - exp(-t / tau_posture)), P* = g_L k L + g_E E."""
+    """P(t) = P* (1 - exp(-t / tau_posture)), P* = sat(g_L k L + g_E E), saturated below 60 deg."""
     pain, load = 4.0, 0.5
     result = simulate(
         Scenario(
@@ -77,18 +78,48 @@ def test_posture_relaxes_exponentially_under_constant_pain_and_load():
         )
     )
     t = result.time
-    target = (
+    compensation = (
         P["gain_posture_lumbar"] * P["posture_chain_stiffness"] * pain
         + P["gain_posture_ergonomic"] * load
     )
+    target = saturated_posture(compensation)
     expected = target * (1.0 - np.exp(-t / P["tau_posture"]))
     assert_allclose(result.columns["posture_deviation"], expected, rtol=1e-6, atol=1e-9)
+
+
+def test_posture_saturates_below_its_physiological_limit():
+    # sat(C) = C / (1 + (C/60)^4)^(1/4): near the identity for everyday drives, increasing,
+    # and below 60 deg for any drive.
+    p = parameter_vector()
+    pain = np.linspace(0.0, 200.0, 2001)  # far beyond the 0-10 scale: any compensation
+    target = posture_target(pain, 0.0, 0.0, 0.0, p)
+    assert np.all(np.diff(target) > 0.0) and target.max() < 60.0
+    small = posture_target(5.0, 0.3, 0.0, 0.0, p)
+    assert small == pytest.approx(1.2 * 5.0 + 6.0 * 0.3, rel=1e-4)
+
+
+def test_no_parameter_set_leaves_a_physical_range_at_the_strongest_drive():
+    # Issue 14: at back pain 10, 12 % of the sets drawn uniformly across the table's ranges
+    # pushed posture past 60 deg and failed. Every state stays in range now, on every set.
+    pytest.importorskip("numba")
+    from lbp_headache.engine.batch import simulate_batch
+
+    rng = np.random.default_rng(5)
+    low = np.array([q.low for q in PARAMETERS])
+    high = np.array([q.high for q in PARAMETERS])
+    sets = low + (high - low) * rng.random((2000, len(PARAMETERS)))
+    scenario = Scenario("strongest drive", duration=365.0, lumbar_pain=profiles.constant(10.0),
+                        disc_degeneration=profiles.constant(1.0),
+                        ergonomic_load=profiles.constant(1.0))
+    out = simulate_batch(scenario, sets, threads=1, record=("posture_deviation",))
+    assert np.all(np.asarray(out.status) == 0)
+    assert float(out.states.max()) < 60.0
 
 
 def test_neck_tension_relaxes_exponentially_at_a_fixed_posture():
     """With posture held at its target, T(t) = T* + (T0 - T*) exp(-t / tau_neck)."""
     pain = 5.0
-    posture = P["gain_posture_lumbar"] * P["posture_chain_stiffness"] * pain
+    posture = saturated_posture(P["gain_posture_lumbar"] * P["posture_chain_stiffness"] * pain)
     result = simulate(
         Scenario(
             "neck",
@@ -435,12 +466,15 @@ def test_step_at_non_integer_time_is_resolved():
     assert step_time in boundaries(scenario)
     result = simulate(scenario)
     t = result.time
-    target = P["gain_posture_lumbar"] * P["posture_chain_stiffness"] * pain
+    target = saturated_posture(P["gain_posture_lumbar"] * P["posture_chain_stiffness"] * pain)
     expected = np.where(
         t <= step_time, 0.0, target * (1.0 - np.exp(-(t - step_time) / P["tau_posture"]))
     )
     posture = result.columns["posture_deviation"]
-    assert np.all(posture[t <= step_time] == 0.0)
+    # Zero up to the step; at the step itself the next segment's dense output gives its
+    # start to round-off (1.5e-15 seen).
+    assert np.all(posture[t < step_time] == 0.0)
+    assert abs(posture[t == step_time][0]) < 1e-12
     assert_allclose(posture, expected, rtol=1e-6, atol=1e-9)
     assert result.columns["lumbar_pain"][np.searchsorted(t, step_time)] == pain
     reference = simulate(scenario, settings=REFERENCE_SETTINGS)

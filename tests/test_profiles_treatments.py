@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import saturated_posture
 from lbp_headache.core.parameters import INDEX, parameter_vector
 from lbp_headache.core.states import U_ERGO_TARGET, U_NEURO_TARGET, U_NSAID_TARGET, U_PT_TARGET
 from lbp_headache.engine.schedule import boundaries, build_segments
@@ -214,15 +215,16 @@ def test_parameter_change_applies_only_within_its_window():
         output_step=0.125,
         lumbar_pain=profiles.constant(pain),
         treatments=(change,),
-        initial_state={"posture_deviation": P[INDEX["gain_posture_lumbar"]] * P[i] * pain},
+        initial_state={"posture_deviation": saturated_posture(
+            P[INDEX["gain_posture_lumbar"]] * P[i] * pain)},
     )
     assert {10.0, 20.0} <= set(boundaries(scenario))
     assert scenario.first_treatment_start is None
     result = simulate(scenario)
     t = result.time
     tau = P[INDEX["tau_posture"]]
-    low = P[INDEX["gain_posture_lumbar"]] * P[i] * pain
-    high = P[INDEX["gain_posture_lumbar"]] * 2.5 * pain
+    low = saturated_posture(P[INDEX["gain_posture_lumbar"]] * P[i] * pain)
+    high = saturated_posture(P[INDEX["gain_posture_lumbar"]] * 2.5 * pain)
     at_20 = high + (low - high) * math.exp(-10.0 / tau)
     expected = np.where(
         t <= 10.0,

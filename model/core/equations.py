@@ -46,6 +46,7 @@ from lbp_headache.core.states import (
     NSAID_EFFECT,
     POSTURE,
     PT_EFFECT,
+    STATES,
     THRESHOLD,
     TNF,
     U_DISC,
@@ -62,6 +63,8 @@ from lbp_headache.core.states import (
 )
 
 _LN2 = math.log(2.0)
+#: The largest posture deviation (deg) the body can take: the state's physical range.
+POSTURE_LIMIT = float(STATES[POSTURE].high)
 _THRESHOLD_FLOOR = 1e-6
 # The healthy-branch fixed point of the threshold (steady_state): iteration limit and tolerance.
 STEADY_STATE_ITERATIONS = 10_000
@@ -152,14 +155,22 @@ def effective_lumbar_pain(raw, pt_effect, nsaid_effect, p, k=0, stride=1):
 def posture_target(lumbar_pain, ergonomic_load, pt_effect, ergo_effect, p, k=0, stride=1):
     """Steady posture deviation (deg) for the given drive.
 
-    ``P* = (g_L k L + g_E E (1 - E_ergo)) (1 - c_PT E_PT)`` where ``k`` is the
-    posture-chain stiffness.
+    ``P* = sat(g_L k L + g_E E (1 - E_ergo)) (1 - c_PT E_PT)`` where ``k`` is the
+    posture-chain stiffness and ``sat(C) = C / (1 + (C / P_max)^4)^(1/4)``
+    saturates the compensation below the physiological limit ``P_max``
+    (:data:`POSTURE_LIMIT`, the state's range): the head cannot bend further
+    forward than that, whatever the drive. Below a third of the limit the
+    saturation changes the posture by less than 0.1 % (at the default patient's
+    7.8 deg, by 0.007 %).
     """
     compensation = (
         p[P_GAIN_POSTURE_LUMBAR * stride + k] * p[P_STIFFNESS * stride + k] * lumbar_pain
         + p[P_GAIN_POSTURE_ERGONOMIC * stride + k] * ergonomic_load * (1.0 - ergo_effect)
     )
-    return compensation * (1.0 - p[P_PT_POSTURE * stride + k] * pt_effect)
+    ratio = compensation / POSTURE_LIMIT
+    ratio *= ratio
+    saturated = compensation / np.sqrt(np.sqrt(1.0 + ratio * ratio))
+    return saturated * (1.0 - p[P_PT_POSTURE * stride + k] * pt_effect)
 
 
 def neck_tension_target(posture_deviation, pt_effect, p, k=0, stride=1):

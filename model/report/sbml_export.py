@@ -58,6 +58,7 @@ from pathlib import Path
 
 import numpy as np
 from lbp_headache.core.disclaimer import DISCLAIMER
+from lbp_headache.core.equations import POSTURE_LIMIT
 from lbp_headache.core.parameters import INDEX, PARAMETERS, parameter_vector
 from lbp_headache.core.states import (
     HEADACHE_COMPONENTS,
@@ -120,8 +121,12 @@ def _equation_rules() -> tuple[tuple[str, str], ...]:
         ("lumbar_pain", "lumbar_pain_raw * (1 - physical_therapy_lumbar_relief"
                         " * physical_therapy_effect) * (1 - nsaid_lumbar_relief * nsaid_effect)"),
         # Mechanical pathway.
-        ("posture_target", "(gain_posture_lumbar * posture_chain_stiffness * lumbar_pain"
-                           " + gain_posture_ergonomic * ergonomic_load * (1 - ergonomics_effect))"
+        ("posture_compensation", "gain_posture_lumbar * posture_chain_stiffness * lumbar_pain"
+                                 " + gain_posture_ergonomic * ergonomic_load"
+                                 " * (1 - ergonomics_effect)"),
+        # Saturated below the physiological limit (equations.posture_target).
+        ("posture_target", f"posture_compensation / (1 + (posture_compensation"
+                           f" / {POSTURE_LIMIT:g})^4)^0.25"
                            " * (1 - physical_therapy_posture_correction"
                            " * physical_therapy_effect)"),
         ("neck_load", "posture_deviation / posture_deviation_half"),
@@ -501,7 +506,8 @@ def _add_rules(writer: _ModelWriter, switches: Sequence[tuple[str, Treatment]],
         writer.assignment_rule(name, formula, rename=False)
     rules = (*_target_rules(switches), *_INPUT_RULES, *_equation_rules())
     for name, formula in rules:
-        units = {"posture_target": "degree", "il6_target": "pg_per_mL"}.get(name, "dimensionless")
+        units = {"posture_target": "degree", "posture_compensation": "degree",
+                 "il6_target": "pg_per_mL"}.get(name, "dimensionless")
         writer.parameter(name, math.nan, constant=False, units=units)
         writer.assignment_rule(name, formula)
 
