@@ -29,6 +29,7 @@ COMMAND_MODULES: dict[str, str] = {
     "sweep": "research", "sensitivity": "research", "export-sbml": "research",
     "population": "virtual", "trial": "virtual",
     "report": "teaching", "explore": "teaching",
+    "targets": "calibration",
 }
 
 
