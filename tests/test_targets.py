@@ -138,6 +138,21 @@ def test_the_command_exits_2_with_one_line_per_problem_and_writes_nothing(tmp_pa
     assert not out.exists()
 
 
+def test_an_arm_or_day_the_trial_lacks_exits_2_before_anything_runs(tmp_path, capsys):
+    path = write(tmp_path, entry(value=-6.4, interval="interval: [-8.3, -4.5]",
+                                 unit="days per 28 days", produced_by=(
+        "{trial: manual_therapy_ctth, metric: endpoint, endpoint: headache_days_change, "
+        "arm: manual_therapie - usual_care, at: 9 weeks}")))
+    out = tmp_path / "out"
+    assert main(["targets", str(path), "--out", str(out)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"{path}:11: t.produced_by.arm: the trial 'manual_therapy_ctth' has no arm "
+        "'manual_therapie - usual_care'; did you mean 'manual_therapy - usual_care'?",
+        f"{path}:11: t.produced_by.at: day 63 is not one of the trial's evaluations "
+        "(day 56, day 182)"]
+    assert not out.exists()
+
+
 # --- coverage of science.md -------------------------------------------------------------------
 
 

@@ -94,8 +94,9 @@ def evaluate_targets(targets: TargetSet | Sequence[Target], *, workers: int | No
     items = tuple(targets.targets if isinstance(targets, TargetSet) else targets)
     where = targets.source if isinstance(targets, TargetSet) else "targets"
     runs = _Runs(workers, scheduler, settings, progress or (lambda _line: None))
+    check_trial_options(items, where, runs)
     try:
-        return [_evaluate(target, runs, where) for target in items]
+        return [_evaluate(target, runs) for target in items]
     finally:
         runs.close()
 
@@ -158,13 +159,51 @@ class _Runs:
         return self.trials[name]
 
 
-def _evaluate(target: Target, runs: _Runs, where: str) -> TargetResult:
+def check_trial_options(targets: Sequence[Target], where: str,
+                        runs: _Runs | None = None) -> None:
+    """Check that every trial target's arm and evaluation days exist, before anything runs.
+
+    Raises
+    ------
+    ScenarioError
+        One line per target naming an arm or a day its trial does not have.
+    """
+    runs = runs or _Runs(None, None, BatchSettings(), lambda _line: None)
+    problems: list[Problem] = []
+    for target in targets:
+        produced = target.produced_by
+        if produced is None or produced.kind != "trial":
+            continue
+        spec = runs.trial_spec(produced.name)
+        options = produced.options
+        arms = list(spec.arm_names)
+        if produced.metric == "endpoint":
+            arms += [f"{arm} - {spec.control}" for arm in spec.arm_names if arm != spec.control]
+        if "arm" in options and options["arm"] not in arms:
+            problems.append(_problem(target, where, "arm", (
+                f"the trial '{produced.name}' has no arm '{options['arm']}'"
+                + (suggest(options["arm"], arms) or f"; arms: {', '.join(arms)}"))))
+        for key in ("at", "early"):
+            if key in options and float(math.floor(options[key] + 1e-9)) not in spec.evaluations:
+                shown = ", ".join(f"day {d:g}" for d in spec.evaluations)
+                problems.append(_problem(target, where, key, (
+                    f"day {math.floor(options[key] + 1e-9):g} is not one of the trial's "
+                    f"evaluations ({shown})")))
+    if problems:
+        raise ScenarioError(problems)
+
+
+def _problem(target: Target, where: str, key: str, message: str) -> Problem:
+    return Problem(where, target.produced_by.line, f"{target.id}.produced_by.{key}", message)
+
+
+def _evaluate(target: Target, runs: _Runs) -> TargetResult:
     produced = target.produced_by
     if produced is None:
         return TargetResult(target, None, None, "not computable")
-    value = _metric(target, runs, produced.name, where)
+    value = _metric(target, runs, produced.name)
     if value is not None and produced.compared_with is not None:
-        other = _metric(target, runs, produced.compared_with, where)
+        other = _metric(target, runs, produced.compared_with)
         value = None if other is None else value - other
     if value is None:
         return TargetResult(target, None, target.inside(None) if target.low is not None
@@ -178,7 +217,7 @@ _NO_VALUE = {"threshold_recovery_time": "never recovers in the run",
              "early_response_relative_risk": "no patient in one of the two groups"}
 
 
-def _metric(target: Target, runs: _Runs, name: str, where: str) -> float | None:
+def _metric(target: Target, runs: _Runs, name: str) -> float | None:
     produced = target.produced_by
     options = produced.options
     metric = produced.metric
@@ -188,7 +227,7 @@ def _metric(target: Target, runs: _Runs, name: str, where: str) -> float | None:
         return _scenario_metric(metric, options, runs.scenario(name))
     if produced.kind == "population":
         return _population_metric(metric, options, runs.population(name))
-    return _trial_metric(target, metric, options, runs.trial(name), where)
+    return _trial_metric(metric, options, runs.trial(name))
 
 
 def _scenario_metric(metric: str, options, result: Result) -> float | None:
@@ -243,22 +282,15 @@ def _population_metric(metric: str, options, population: Population) -> float | 
     return float(np.mean(values)) if values.size else None
 
 
-def _trial_metric(target: Target, metric: str, options, result: TrialResult,
-                  where: str) -> float | None:
+def _trial_metric(metric: str, options, result: TrialResult) -> float | None:
     spec = result.spec
     if metric == "trial_size":
         return float(spec.size)
     day = float(math.floor(options["at"] + 1e-9))
-    _check_day(target, spec, day, "at", where)
     if metric == "endpoint":
-        rows = [row for row in endpoint_rows(result)
-                if row["endpoint"] == options["endpoint"] and row["evaluation_day"] == day]
-        labels = [row["arm"] for row in rows]
-        if options["arm"] not in labels:
-            _refuse(target, where, "arm", f"the trial '{Path(spec.source).stem}' has no arm "
-                    f"'{options['arm']}'{suggest(options['arm'], labels)}; arms: "
-                    + ", ".join(labels))
-        return next(row["virtual_population"] for row in rows if row["arm"] == options["arm"])
+        return next(row["virtual_population"] for row in endpoint_rows(result)
+                    if row["endpoint"] == options["endpoint"] and row["evaluation_day"] == day
+                    and row["arm"] == options["arm"])
     if metric == "placebo_smd":
         treated = result.values[EXPECTATION][day][options["endpoint"]]
         untreated = result.values[UNTREATED][day][options["endpoint"]]
@@ -266,15 +298,11 @@ def _trial_metric(target: Target, metric: str, options, result: TrialResult,
                                   float(np.var(untreated, ddof=1))))
         return None if pooled == 0 else float(np.mean(treated) - np.mean(untreated)) / pooled
     arm = options["arm"]
-    if arm not in spec.arm_names:
-        _refuse(target, where, "arm", f"the trial '{Path(spec.source).stem}' has no arm "
-                f"'{arm}'{suggest(arm, spec.arm_names)}; arms: {', '.join(spec.arm_names)}")
     if metric == "improvement_share":
         shares = decomposition(result)[f"back_pain_change@day{day:g}"][arm]["shares"]
         parts = [shares[part] for part in options["parts"]]
         return None if None in parts else float(sum(parts))
     early_day = float(math.floor(options["early"] + 1e-9))
-    _check_day(target, spec, early_day, "early", where)
     early, late = result.values[arm][early_day], result.values[arm][day]
     baseline = early["baseline_back_pain"]
     improved = (baseline > 0) & (early["back_pain_change"] <= -options["improvement"] * baseline)
@@ -283,15 +311,3 @@ def _trial_metric(target: Target, metric: str, options, result: TrialResult,
         return None
     rest = float(np.mean(responded[~improved]))
     return None if rest == 0 else float(np.mean(responded[improved])) / rest
-
-
-def _check_day(target: Target, spec, day: float, key: str, where: str) -> None:
-    if day not in spec.evaluations:
-        shown = ", ".join(f"day {d:g}" for d in spec.evaluations)
-        _refuse(target, where, key, f"day {day:g} is not one of the trial's evaluations "
-                f"({shown})")
-
-
-def _refuse(target: Target, where: str, key: str, message: str) -> None:
-    raise ScenarioError([Problem(where, target.line, f"{target.id}.produced_by.{key}",
-                                 message)])

@@ -18,7 +18,12 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from lbp_headache.calibration.evaluate import TargetResult, bundled_path, evaluate_targets
+from lbp_headache.calibration.evaluate import (
+    TargetResult,
+    bundled_path,
+    check_trial_options,
+    evaluate_targets,
+)
 from lbp_headache.calibration.targets import TargetSet
 from lbp_headache.core.disclaimer import DISCLAIMER, RED_FLAGS
 from lbp_headache.engine.batch import BatchSettings
@@ -106,6 +111,7 @@ def run_targets(targets: TargetSet, folder: str | os.PathLike, *, workers: int |
         A file to be replaced was not written by the tool.
     """
     started = now()
+    check_trial_options(targets.targets, targets.source)  # before the folder is made
     with OutputFolder(folder) as out:
         conflicts = out.conflicts(OUTPUT_FILES)
         if conflicts:

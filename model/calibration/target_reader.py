@@ -300,7 +300,8 @@ def _produced_by(entry: YamlMap, where: str, problems: ProblemCollector) -> Prod
                             f"{where}.compared_with", problems)
     if name is None or None in options.values() or ("compared_with" in block and compared is None):
         return None
-    return ProducedBy(kind, name, metric, options, compared)
+    return ProducedBy(kind, name, metric, options, compared,
+                      entry.value_marks["produced_by"].line)
 
 
 def _producer_name(block: YamlMap, kind: str, where: str,

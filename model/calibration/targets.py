@@ -89,6 +89,7 @@ class ProducedBy:
     metric: str                # a key of METRICS
     options: Mapping[str, object] = field(default_factory=dict)
     compared_with: str | None = None  # a scenario whose value is subtracted
+    line: int | None = None           # where 'produced_by' was written
 
     def describe(self) -> str:
         """``trial: manual_therapy_ctth (endpoint)``."""
