@@ -27,6 +27,7 @@ from lbp_headache.calibration.evaluate import (
 from lbp_headache.calibration.targets import TargetSet
 from lbp_headache.core.disclaimer import DISCLAIMER, RED_FLAGS
 from lbp_headache.engine.batch import BatchSettings
+from lbp_headache.files.bundled import shown
 from lbp_headache.files.json_data import to_json
 from lbp_headache.files.output_folder import OutputConflict, OutputFolder
 from lbp_headache.files.provenance import now, provenance
@@ -93,7 +94,7 @@ def _inputs(targets: TargetSet) -> dict[str, str]:
         for kind, name in ((produced.kind, produced.name), ("scenario", produced.compared_with)):
             if name is not None:
                 path = bundled_path(kind, name)
-                files[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+                files[str(shown(path))] = hashlib.sha256(path.read_bytes()).hexdigest()
     return files
 
 
