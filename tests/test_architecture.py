@@ -157,9 +157,11 @@ def test_every_package_is_listed_in_pyproject():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     listed = set(config["tool"]["setuptools"]["packages"])
     mapping = config["tool"]["setuptools"]["package-dir"]
-    assert mapping == {PACKAGE: "model", f"{PACKAGE}.bundled": "scenarios"}
+    # The calibration targets ship beside the scenarios, from the top-level calibration/.
+    assert mapping == {PACKAGE: "model", f"{PACKAGE}.bundled": "scenarios",
+                       f"{PACKAGE}.bundled.calibration": "calibration"}
     code = {module_name(init) for init in SOURCE.rglob("__init__.py")}
-    bundled = {f"{PACKAGE}.bundled"} | {
+    bundled = {f"{PACKAGE}.bundled", f"{PACKAGE}.bundled.calibration"} | {
         f"{PACKAGE}.bundled.{folder.name}" for folder in (ROOT / "scenarios").iterdir()
         if folder.is_dir() and not folder.name.startswith((".", "__"))}
     assert listed == code | bundled

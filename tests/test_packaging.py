@@ -79,6 +79,7 @@ def test_wheel_in_a_fresh_environment(tmp_path):
                      "lbp_headache/bundled/healthy.yaml",
                      "lbp_headache/bundled/sweeps/chronification_map.yaml",
                      "lbp_headache/bundled/data/example_diary.csv",
+                     "lbp_headache/bundled/calibration/targets.yaml",
                      "lbp_headache/explorer/static/index.html",
                      "lbp_headache/explorer/static/explorer.js",
                      "lbp_headache/explorer/static/vendor/uPlot.iife.min.js",

@@ -30,6 +30,7 @@ COMMAND_MODULES: dict[str, str] = {
     "export-sbml": "research",
     "population": "virtual", "trial": "virtual",
     "report": "teaching", "explore": "teaching",
+    "targets": "calibration",
 }
 
 

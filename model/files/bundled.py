@@ -24,7 +24,17 @@ def _bundled_folder() -> Path:
     return installed if installed.is_dir() else package.parent / "scenarios"
 
 
+def _calibration_folder() -> Path:
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "bundled" / "calibration"
+    return installed if installed.is_dir() else package.parent / "calibration"
+
+
 BUNDLED_FOLDER = _bundled_folder()
+# The calibration targets: the checkout's calibration/ (beside scenarios/), or in a wheel
+# lbp_headache/bundled/calibration/.
+CALIBRATION_FOLDER = _calibration_folder()
+BUNDLED_TARGETS = CALIBRATION_FOLDER / "targets.yaml"
 # Subfolder of each kind of bundled input.
 KINDS = {"scenario": "", "sweep": "sweeps", "population": "populations", "trial": "trials"}
 

@@ -1,0 +1,1 @@
+"""Calibration: published figures as targets, and the model's value beside each one."""

@@ -1,0 +1,114 @@
+"""The calibration command: ``targets`` (published figures beside the model's values).
+
+Same conventions as every command (:mod:`lbp_headache.cli.common`): a targets
+file with mistakes is one line per problem and exit status 2 with nothing
+written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+from lbp_headache.analysis.backends import SchedulerError
+from lbp_headache.calibration.outputs import run_targets, summary_line
+from lbp_headache.calibration.target_reader import load_targets
+from lbp_headache.cli.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    add_backend_options,
+    align,
+    backend_problems,
+    out_dir_problems,
+    problem_lines,
+    report_problems,
+)
+from lbp_headache.core.disclaimer import disclaimer_line
+from lbp_headache.core.errors import ModelError, ScenarioError
+from lbp_headache.files.bundled import BUNDLED_TARGETS, shown
+
+DEFAULT_OUT = Path("results") / "calibration"
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if math.isinf(value):
+        return "-inf" if value < 0 else "inf"
+    return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def published(target, tolerance: float) -> str:
+    """``5.2 [4.6, 5.7] 95% CI``, ``≈ 16 (±25 %)``, ``[2, 4] range``, ``82 exact``."""
+    kind = target.interval_kind
+    if kind == "qualitative":
+        return "qualitative"
+    if kind == "approximate":
+        return f"≈ {_number(target.value)} (±{100 * tolerance:g} %)"
+    if kind == "exact":
+        return f"{_number(target.value)} exact"
+    value = "" if target.value is None else f"{_number(target.value)} "
+    return f"{value}[{_number(target.low)}, {_number(target.high)}] {kind}"
+
+
+def target_table(results, tolerance: float) -> str:
+    """The targets beside the model's values, as aligned text."""
+    head = ("target", "published", "unit", "model", "inside", "status")
+    body = []
+    for result in results:
+        target = result.target
+        inside = {True: "yes", False: "NO", None: "-"}[result.inside]
+        model = _number(result.model_value) if result.model_value is not None else (
+            "-" if not target.computable else result.note)
+        body.append((target.id, published(target, tolerance), target.unit, model, inside,
+                     target.status))
+    return align([head, *body])
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    """``targets``: every published figure beside the model's value, into ``--out``."""
+    path = Path(args.targets) if args.targets else shown(BUNDLED_TARGETS)
+    problems: list[str] = []
+    targets = None
+    try:
+        targets = load_targets(path)
+    except (ModelError, ValueError, OSError) as error:
+        problems += problem_lines(error, str(path))
+    out = Path(args.out or DEFAULT_OUT)
+    problems += backend_problems(args) + out_dir_problems(out)
+    if problems:
+        return report_problems(problems)
+    try:
+        results, files = run_targets(targets, out, workers=args.workers,
+                                     scheduler=args.scheduler,
+                                     progress=lambda line: print(f"  running {line}",
+                                                                 file=sys.stderr))
+    except ScenarioError as error:
+        return report_problems(problem_lines(error, str(path)))
+    except SchedulerError as error:
+        print(error, file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as error:
+        print(f"{out}: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"{targets.name}: {len(results)} targets from {path} -> {out}")
+    print(target_table(results, targets.approximate_tolerance))
+    print(summary_line(results))
+    for file in files:
+        print(f"  {file}")
+    print(disclaimer_line())
+    return EXIT_OK
+
+
+def add_parsers(sub) -> None:
+    """Add ``targets`` to the subcommand parser."""
+    p = sub.add_parser("targets", help="published figures beside the model's values "
+                       "(calibration/targets.yaml)")
+    p.add_argument("targets", nargs="?", default=None, metavar="TARGETS",
+                   help="a targets file (default: the bundled calibration/targets.yaml)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help=f"output folder (default: {DEFAULT_OUT})")
+    add_backend_options(p)
+    p.set_defaults(handler=cmd_targets)
