@@ -21,8 +21,12 @@ def suggest(name: str, choices) -> str:
     if len(name) < 4:
         return ""
     lowered = name.lower()
-    scores = {c: difflib.SequenceMatcher(None, lowered, c.lower()[:len(lowered)]).ratio()
-              for c in choices}
+    scores = {}
+    for choice in choices:
+        matcher = difflib.SequenceMatcher(None, lowered, choice.lower()[:len(lowered)])
+        # quick_ratio() bounds ratio() from above: a choice that cannot reach 0.8 cannot be
+        # the suggestion, nor tie with it (as difflib.get_close_matches skips them).
+        scores[choice] = matcher.ratio() if matcher.quick_ratio() >= 0.8 else 0.0
     best = max(scores, key=scores.get, default=None)
     if best is not None and scores[best] >= 0.8:
         if sum(score == scores[best] for score in scores.values()) == 1:
