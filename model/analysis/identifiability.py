@@ -29,11 +29,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from lbp_headache.core.equations import rhs
-from lbp_headache.core.parameters import NAMES, PARAMETERS, parameter_vector
+from lbp_headache.core.parameters import NAMES, parameter_vector
 from lbp_headache.core.states import (
+    IL6,
     N_SEGMENT_INPUTS,
     N_STATES,
     STATES,
+    TNF,
     U_DISC,
     U_ERGO,
     U_ERGO_TARGET,
@@ -74,9 +76,9 @@ class Symmetry:
 def _samples(rng: np.random.Generator, count: int):
     low = np.array([s.low for s in STATES])
     high = np.array([s.high for s in STATES])
-    # Physical ranges are wide (IL-6 to 10,000 pg/mL): draw within what runs reach.
-    high = np.minimum(high, np.array([60.0, 1.0, 1.0, 60.0, 30.0, 1.0, 10.0, 10.0, 10.0, 10.0,
-                                      1.0, 1.0, 1.0, 1.0])[:N_STATES])
+    # The cytokines' physical ranges are wide (IL-6 to 10,000 pg/mL): draw within what runs
+    # reach.
+    high[IL6], high[TNF] = 60.0, 30.0
     for _ in range(count):
         y = low + (high - low) * rng.random(N_STATES)
         u = np.zeros(N_SEGMENT_INPUTS)
@@ -152,7 +154,3 @@ def _row_reduced(rows: np.ndarray, tolerance: float = 1e-8) -> np.ndarray:
     rows[np.abs(rows) < tolerance] = 0.0
     return rows
 
-
-def parameter_groups() -> dict[str, str]:
-    """Each parameter's group (for the report)."""
-    return {q.name: q.group for q in PARAMETERS}

@@ -30,31 +30,17 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from lbp_headache.core.equations import (
-    cytokine_targets,
     effective_lumbar_pain,
-    headache_targets,
-    neck_tension_target,
-    neuroinflammation_target,
-    posture_target,
+    equilibrium_states,
     rhs,
     sensitization_level,
     threshold_target,
 )
-from lbp_headache.core.parameters import BY_NAME, INDEX, parameter_vector
+from lbp_headache.core.parameters import BY_NAME, INDEX
 from lbp_headache.core.states import (
-    ERGO_EFFECT,
     H_TENSION,
-    IL6,
     N_SEGMENT_INPUTS,
-    N_STATES,
-    NECK,
-    NEURO_EFFECT,
-    NEUROINFLAMMATION,
-    NSAID_EFFECT,
-    POSTURE,
-    PT_EFFECT,
     THRESHOLD,
-    TNF,
     U_DISC,
     U_ERGO,
     U_ERGO_TARGET,
@@ -62,7 +48,6 @@ from lbp_headache.core.states import (
     U_NEURO_TARGET,
     U_NSAID_TARGET,
     U_PT_TARGET,
-    U_T0,
 )
 from lbp_headache.engine.simulate import simulate
 from lbp_headache.scenario.profiles import constant, from_points
@@ -96,8 +81,7 @@ class ConstantInputs:
 
     def segment_inputs(self) -> np.ndarray:
         """The inputs as one constant segment (the layout of :func:`rhs`)."""
-        u = np.zeros(N_SEGMENT_INPUTS)
-        u[U_T0] = 0.0
+        u = np.zeros(N_SEGMENT_INPUTS)  # the segment starts at 0, and nothing has a slope
         u[U_LUMBAR], u[U_DISC], u[U_ERGO] = (self.lumbar_pain, self.disc_degeneration,
                                              self.ergonomic_load)
         u[[U_PT_TARGET, U_ERGO_TARGET, U_NSAID_TARGET, U_NEURO_TARGET]] = self.effects
@@ -131,25 +115,10 @@ def scenario_inputs(scenario: Scenario, day: float, p: np.ndarray) -> ConstantIn
 
 
 def equilibrium(threshold, inputs: ConstantInputs, p: np.ndarray) -> np.ndarray:
-    """Every state at equilibrium given the pain threshold (``threshold`` a float or array).
-
-    ``p`` is one parameter array or ``(n_parameters, ...)`` broadcasting with ``threshold``.
-    """
-    pt, ergo, nsaid, neuro = inputs.effects
-    threshold = np.asarray(threshold, dtype=float)
-    shape = np.broadcast_shapes(threshold.shape, np.shape(p)[1:])
-    y = np.zeros((N_STATES,) + shape)
-    lumbar = effective_lumbar_pain(inputs.lumbar_pain, pt, nsaid, p)
-    y[POSTURE] = posture_target(lumbar, inputs.ergonomic_load, pt, ergo, p)
-    y[NECK] = neck_tension_target(y[POSTURE], pt, p)
-    y[THRESHOLD] = threshold
-    y[IL6], y[TNF] = cytokine_targets(inputs.disc_degeneration, nsaid, p)
-    y[NEUROINFLAMMATION] = neuroinflammation_target(y[IL6], y[TNF], p)
-    components = headache_targets(y[POSTURE], y[NECK], y[THRESHOLD], y[NEUROINFLAMMATION], p)
-    for offset, component in enumerate(components):
-        y[H_TENSION + offset] = component
-    y[PT_EFFECT], y[ERGO_EFFECT], y[NSAID_EFFECT], y[NEURO_EFFECT] = pt, ergo, nsaid, neuro
-    return y
+    """Every state at equilibrium given the pain threshold (``threshold`` a float or array;
+    :func:`lbp_headache.core.equations.equilibrium_states` with these inputs)."""
+    return equilibrium_states(threshold, inputs.lumbar_pain, inputs.disc_degeneration,
+                              inputs.ergonomic_load, p, inputs.effects)
 
 
 def threshold_rate(threshold, inputs: ConstantInputs, p: np.ndarray):
@@ -296,7 +265,3 @@ def slow_ramp(scenario: Scenario, peak: float = 10.0, ramp_days: float = 3 * 365
     result = simulate(ramped, overrides=overrides)
     return result.daily["lumbar_pain"], result.daily["pain_threshold"]
 
-
-def base_parameters(scenario: Scenario, overrides=None) -> np.ndarray:
-    """The scenario's parameters with ``overrides`` applied (canonical units)."""
-    return parameter_vector({**scenario.parameters, **dict(overrides or {})})

@@ -247,7 +247,7 @@ def cmd_steady_states(args: argparse.Namespace) -> int:
           f"{', '.join(f'{x:.3g}' for x in result.folds()) or 'none'} -> {out}")
     for name in outcome.files:
         print(f"  {out / name}")
-    print(disclaimer_line(), file=sys.stderr)
+    print(disclaimer_line())
     return EXIT_OK
 
 

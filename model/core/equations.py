@@ -425,9 +425,6 @@ def steady_state(p: np.ndarray, lumbar_pain: float = 0.0, disc_degeneration: flo
         # One set goes through the same array arithmetic as many (numpy's array and scalar
         # power may differ in the last bit), so a single run and a batch start alike.
         return steady_state(p[:, None], lumbar_pain, disc_degeneration, ergonomic_load)[:, 0]
-    y = np.zeros((N_STATES,) + p.shape[1:])
-    y[POSTURE] = posture_target(lumbar_pain, ergonomic_load, 0.0, 0.0, p)
-    y[NECK] = neck_tension_target(y[POSTURE], 0.0, p)
     level = np.zeros(p.shape[1:])
     for _ in range(STEADY_STATE_ITERATIONS):
         theta = threshold_target(lumbar_pain, level, 0.0, p)
@@ -438,12 +435,34 @@ def steady_state(p: np.ndarray, lumbar_pain: float = 0.0, disc_degeneration: flo
     else:
         raise SolverError(_no_steady_state(p, level, new_level, lumbar_pain), time=0.0,
                           state="pain_threshold")
-    y[THRESHOLD] = 1.0 - p[P_SENS_DEPTH] * level
-    y[IL6], y[TNF] = cytokine_targets(disc_degeneration, 0.0, p)
+    return equilibrium_states(1.0 - p[P_SENS_DEPTH] * level, lumbar_pain, disc_degeneration,
+                              ergonomic_load, p)
+
+
+def equilibrium_states(threshold, lumbar_pain: float, disc_degeneration: float,
+                       ergonomic_load: float, p: np.ndarray,
+                       effects=(0.0, 0.0, 0.0, 0.0)) -> np.ndarray:
+    """Every state at equilibrium for constant inputs, given the pain threshold.
+
+    Every state but the threshold follows its inputs without feedback, so for a
+    threshold (a float, or an array broadcasting with ``p``'s set axes) its
+    equilibrium is the chain of targets. ``effects`` are the four treatment
+    effects held constant (physical therapy, ergonomics, NSAID, neuropathic);
+    ``lumbar_pain`` is the raw drive, before treatment.
+    """
+    pt, ergo, nsaid, neuro = effects
+    threshold = np.asarray(threshold, dtype=float)
+    y = np.zeros((N_STATES,) + np.broadcast_shapes(threshold.shape, np.shape(p)[1:]))
+    lumbar = effective_lumbar_pain(lumbar_pain, pt, nsaid, p)
+    y[POSTURE] = posture_target(lumbar, ergonomic_load, pt, ergo, p)
+    y[NECK] = neck_tension_target(y[POSTURE], pt, p)
+    y[THRESHOLD] = threshold
+    y[IL6], y[TNF] = cytokine_targets(disc_degeneration, nsaid, p)
     y[NEUROINFLAMMATION] = neuroinflammation_target(y[IL6], y[TNF], p)
     components = headache_targets(y[POSTURE], y[NECK], y[THRESHOLD], y[NEUROINFLAMMATION], p)
     for offset, component in enumerate(components):
         y[H_TENSION + offset] = component
+    y[PT_EFFECT], y[ERGO_EFFECT], y[NSAID_EFFECT], y[NEURO_EFFECT] = pt, ergo, nsaid, neuro
     return y
 
 

@@ -20,7 +20,13 @@ from lbp_headache.analysis.steady_states import (
 )
 from lbp_headache.core.parameters import BY_NAME
 from lbp_headache.core.states import H_TENSION, THRESHOLD
-from lbp_headache.report.figure_style import COLORS, HEADACHE_LABEL, HEADACHE_LIMITS, slide_style
+from lbp_headache.report.figure_style import (
+    COLORS,
+    HEADACHE_LABEL,
+    HEADACHE_LIMITS,
+    SLIDE_SIZE,
+    slide_style,
+)
 
 STABLE_COLOR = "#000000"
 UNSTABLE_COLOR = "#882E72"
@@ -69,7 +75,7 @@ def bifurcation_figure(branches: Branches, title: str, ramp=None):
     from matplotlib.lines import Line2D  # lazy: matplotlib is heavy
 
     with matplotlib.rc_context(slide_style(16)):
-        fig = Figure(figsize=(40 / 3, 7.5), layout="constrained")
+        fig = Figure(figsize=SLIDE_SIZE, layout="constrained")
         threshold_ax, headache_ax = fig.subplots(1, 2)
         panels = ((threshold_ax, lambda pt: pt.states[THRESHOLD], "pain threshold (1 = healthy)"),
                   (headache_ax, lambda pt: float(pt.states[H_TENSION:H_TENSION + 4].sum()),
@@ -117,7 +123,7 @@ def bistability_figure(classes: np.ndarray, vary: str, values, vary2: str, value
 
     values, values2 = np.asarray(values, float), np.asarray(values2, float)
     with matplotlib.rc_context(slide_style(16)):
-        fig = Figure(figsize=(40 / 3, 7.5), layout="constrained")
+        fig = Figure(figsize=SLIDE_SIZE, layout="constrained")
         ax = fig.subplots()
         ax.pcolormesh(values, values2, classes, cmap=ListedColormap(MAP_COLORS),
                       norm=BoundaryNorm([-0.5, 0.5, 1.5, 2.5], 3), shading="nearest")

@@ -24,22 +24,22 @@ from lbp_headache.analysis.steady_states import (
     THRESHOLD_XTOL,
     Branches,
     ConstantInputs,
-    base_parameters,
     bistability_map,
     branches,
     scenario_inputs,
     slow_ramp,
 )
 from lbp_headache.core.disclaimer import DISCLAIMER, RED_FLAGS
+from lbp_headache.core.parameters import parameter_vector
 from lbp_headache.core.states import STATE_NAMES, THRESHOLD
 from lbp_headache.files.json_data import to_json
 from lbp_headache.files.output_folder import OutputFolder
 from lbp_headache.files.provenance import now, provenance
 from lbp_headache.report.figure_style import figure_png
+from lbp_headache.report.run_folder import FLOAT_FORMAT
 from lbp_headache.report.steady_state_figures import bifurcation_figure, bistability_figure
 from lbp_headache.scenario.record import Scenario
 
-FLOAT_FORMAT = ".10g"
 OPTIONAL_FILES = ("bistability.csv", "steady_states.png", "bistability.png")
 
 
@@ -74,10 +74,10 @@ def fixed_points_csv(result: Branches) -> str:
     writer.writerow([result.vary, "index", "stable", *STATE_NAMES, "sensitization", "headache"])
     for value, points in zip(result.values, result.points):
         for index, point in enumerate(points):
-            writer.writerow([format(value, FLOAT_FORMAT), index, int(point.stable),
-                             *(format(float(x), FLOAT_FORMAT) for x in point.states),
-                             format(1.0 - point.states[THRESHOLD], FLOAT_FORMAT),
-                             format(point.headache, FLOAT_FORMAT)])
+            writer.writerow([FLOAT_FORMAT % value, index, int(point.stable),
+                             *(FLOAT_FORMAT % x for x in point.states),
+                             FLOAT_FORMAT % (1.0 - point.states[THRESHOLD]),
+                             FLOAT_FORMAT % point.headache])
     return out.getvalue()
 
 
@@ -89,7 +89,7 @@ def bistability_csv(classes: np.ndarray, vary: str, values, vary2: str, values2)
     for row, value2 in enumerate(values2):
         for column, value in enumerate(values):
             k = int(classes[row, column])
-            writer.writerow([format(value, FLOAT_FORMAT), format(value2, FLOAT_FORMAT), k,
+            writer.writerow([FLOAT_FORMAT % value, FLOAT_FORMAT % value2, k,
                              CLASS_NAMES[k]])
     return out.getvalue()
 
@@ -99,7 +99,7 @@ def run_steady_states(scenario: Scenario, request: SteadyStateRequest, out,
                       figures: bool = True) -> SteadyStateOutcome:
     """Compute the steady states of ``scenario`` as ``request`` asks and write ``out``."""
     started = now()
-    p = base_parameters(scenario, overrides)
+    p = parameter_vector({**scenario.parameters, **dict(overrides or {})})
     day = scenario.duration if request.day is None else request.day
     inputs = scenario_inputs(scenario, day, p)
     values = np.linspace(request.low, request.high, request.points)
