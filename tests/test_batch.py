@@ -14,7 +14,13 @@ from lbp_headache.core.equations import steady_state
 from lbp_headache.core.parameters import NAMES, PARAMETERS, parameter_vector
 from lbp_headache.core.states import HEADACHE_COMPONENTS, STATE_NAMES
 from lbp_headache.engine.batch import BatchSettings, day_grid, initial_states, simulate_batch
-from lbp_headache.engine.batch_kernel import double_phi_functions, phi1_values, phi_values
+from lbp_headache.engine.batch_kernel import (
+    double_phi_functions,
+    extension_value_at,
+    next_day_value_at,
+    phi1_values,
+    phi_values,
+)
 from lbp_headache.engine.solver import REFERENCE_SETTINGS
 from lbp_headache.scenario.profiles import constant
 from lbp_headache.scenario.record import Scenario
@@ -76,6 +82,58 @@ def test_phi1_functions_match_exp_and_phi1(z):
 @pytest.mark.parametrize("z", [-1e-6, -0.4, -0.9, -1.2, -6.0, -60.0])
 def test_doubling_gives_the_phi_functions_of_twice_the_argument(z):
     assert_allclose(double_phi_functions(*phi_values(z / 2)), phi_values(z), rtol=2e-14)
+
+
+@pytest.mark.parametrize("rate", [0.0, 1e-7, 0.02, 0.3, 1.0, 5.5, 40.0, 700.0])
+def test_each_whole_day_carried_from_the_last_equals_the_continuous_extension(rate):
+    """The daily values after a step's first day come from the day before
+    (``exp(-rate) y + sum_k n_k k! phi_{k+1}(-rate)``); they must equal the step's
+    continuous extension evaluated afresh at each day, over random step data, short and
+    long steps, with and without the cubic and quartic terms."""
+    rng = np.random.default_rng(int(rate * 1000) + 1)
+    for _ in range(200):
+        step = rng.uniform(1.0, 8.0)
+        shift = 0.5 * rng.uniform(0.01, 8.0)
+        start_value, start, middle, finish = rng.normal(size=4)
+        d3, d4 = rng.normal(size=2) * rng.choice([0.0, 1e-3, 1.0], size=2)
+        args = (step, shift, start_value, start, middle, finish, d3, d4)
+        span = rng.uniform(0.0, 1.0)
+        value = extension_value_at(rate, span, *args)
+        while span + 1.0 <= step:
+            value = next_day_value_at(rate, value, span, step, shift, start, middle, finish,
+                                      d3, d4)
+            span += 1.0
+            exact = extension_value_at(rate, span, *args)
+            scale = max(abs(start_value), abs(start), abs(middle), abs(finish), 1.0)
+            assert abs(value - exact) <= 1e-13 * scale * step ** 4, (rate, span, value, exact)
+
+
+def test_recorded_values_do_not_depend_on_which_states_are_recorded():
+    """A state's daily values are the same bit for bit whether it is recorded alone, with
+    the headache components, with every state or in another order."""
+    scenario = load_scenario(ROOT / "scenarios" / "multimodal_care.yaml")
+    sets = random_parameter_sets(scenario, 70, seed=8)
+    every = simulate_batch(scenario, sets)
+    for record in (HEADACHE_COMPONENTS, tuple(reversed(STATE_NAMES)), ("pain_threshold",),
+                   ("posture_deviation", "il6")):
+        some = simulate_batch(scenario, sets, record=record)
+        for k, name in enumerate(record):
+            assert_array_equal(some.states[:, :, k], every.states[:, :, every.names.index(name)])
+
+
+def test_a_run_ending_at_a_fraction_of_a_day_matches_the_reference_at_its_end():
+    """The last recorded point of a 200.37-day run is 0.37 days after the day before it,
+    not a whole day: it must be the last step's end (the new solution as it is), never a
+    day carried on from the one before, for every state."""
+    scenario = treated_base((Treatment("physical_therapy", start=20.0, stop=140.0),),
+                            duration=200.37)
+    p = parameter_vector(scenario.parameters)
+    result = simulate_batch(scenario, p[None, :])
+    reference = simulate(scenario, settings=REFERENCE_SETTINGS)
+    assert reference.time[-1] == 200.37
+    for k, name in enumerate(result.names):
+        assert_allclose(result.final[0, k], reference[name][-1], rtol=1e-5, atol=1e-8,
+                        err_msg=name)
 
 
 def test_initial_states_are_the_healthy_steady_state_of_each_set():
