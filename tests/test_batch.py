@@ -390,3 +390,32 @@ def test_every_scenario_runs_on_one_compiled_specialization():
             simulate_batch(scenario, np.tile(base, (n_sets, 1)))
     assert len(batch_kernel.integrate_few.signatures) == 1
     assert len(batch_kernel.integrate_block.signatures) == 1
+
+
+def test_the_shared_queue_hands_every_set_to_exactly_one_thread():
+    """``fetch_add`` (the threads' shared queue of sets) is atomic: two threads taking
+    200,000 numbers each from one counter get every number once, none twice."""
+    import threading
+
+    import numba
+    from lbp_headache.engine.atomic import fetch_add
+
+    @numba.njit(nogil=True)
+    def take(queue, n, taken):
+        while True:
+            s = fetch_add(queue, 0, 1)
+            if s >= n:
+                return
+            taken[s] += 1
+
+    n = 400_000
+    queue = np.zeros(1, dtype=np.int64)
+    taken = np.zeros(n, dtype=np.int64)
+    take(np.zeros(1, dtype=np.int64), 0, taken)  # compile outside the race
+    threads = [threading.Thread(target=take, args=(queue, n, taken)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert_array_equal(taken, 1)
+    assert queue[0] == n + 2  # each thread's last call found the queue empty

@@ -24,7 +24,6 @@ from lbp_headache.scenario.record import Scenario
 
 _LOWER = np.array([s.low for s in STATES])
 _UPPER = np.array([s.high for s in STATES])
-BLOCKS_PER_THREAD = 4  # lanes refill within a block; threads take blocks as they free up
 FEW_SETS = 16  # up to this many sets run in the narrow kernel (same results, fewer idle lanes)
 
 
@@ -155,24 +154,22 @@ def simulate_batch(scenario: Scenario, parameter_sets: np.ndarray, *,
     steps = np.zeros((n_sets, 2), dtype=np.int64)
 
     kernel = batch_kernel.integrate_few if n_sets <= FEW_SETS else batch_kernel.integrate_block
+    # Every thread's lanes take their next set from this one counter, so no thread runs out
+    # of sets while another still has some waiting, and lanes drain only at the very end.
+    queue = np.zeros(1, dtype=np.int64)
 
-    def run(lo: int, hi: int) -> None:
-        kernel(y0[lo:hi], starts, ends, segment_inputs[lo:hi], per_segment[lo:hi], grid, _LOWER,
-               _UPPER,
+    def run() -> None:
+        kernel(y0, starts, ends, segment_inputs, per_segment, grid, _LOWER, _UPPER,
                settings.rtol, settings.atol, settings.max_step, settings.first_step,
                settings.range_tolerance, batch_kernel.TOLERANCE_WEIGHTS,
-               batch_kernel.ABSOLUTE_TOLERANCE_SCALE, indices, out[lo:hi], status[lo:hi],
-               steps[lo:hi])
+               batch_kernel.ABSOLUTE_TOLERANCE_SCALE, indices, out, status, steps, queue)
 
-    # One block per thread would leave a thread idle when its block ends early; more blocks
-    # leave more lanes idle at block ends (each block drains its lanes). A few per thread.
-    size = n_sets if threads <= 1 else max(1, -(-n_sets // (threads * BLOCKS_PER_THREAD)))
-    blocks = [(lo, min(lo + size, n_sets)) for lo in range(0, n_sets, size)]
-    if threads <= 1 or len(blocks) <= 1:
-        for lo, hi in blocks:
-            run(lo, hi)
+    workers = min(threads, -(-n_sets // batch_kernel.LANES))  # a thread per 64 sets at most
+    if workers <= 1 or n_sets <= FEW_SETS:
+        run()
     else:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            list(pool.map(lambda block: run(*block), blocks))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for future in [pool.submit(run) for _ in range(workers)]:
+                future.result()
     return BatchResult(days, names, out[:, :days.size], out[:, -1], status, steps, starts,
                        per_segment, segment_inputs)

@@ -156,7 +156,8 @@ from lbp_headache.core.states import (
     PT_EFFECT,
     THRESHOLD,
 )
-from lbp_headache.engine import fast_math, status
+from lbp_headache.engine import atomic, fast_math, status
+from lbp_headache.engine.atomic import fetch_add
 from lbp_headache.engine.status import NOT_FINITE, OK, OUT_OF_RANGE, TOO_MANY_STEPS
 from numba.extending import register_jitable
 
@@ -217,7 +218,7 @@ def cache_folder() -> Path:
     """Folder of the compiled-code cache (keyed by the source of the compiled code)."""
     digest = hashlib.sha256()
     for path in (Path(__file__), Path(equations.__file__), Path(fast_math.__file__),
-                 Path(status.__file__)):
+                 Path(status.__file__), Path(atomic.__file__)):
         digest.update(path.read_bytes())
     digest.update(numba.__version__.encode())
     root = os.environ.get("LBP_HEADACHE_CACHE") or os.path.join(
@@ -431,7 +432,7 @@ try:
     @register_jitable(**_INLINE)
     def _integrate_lanes(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
                          rtol, atol, max_step, first_step, range_tolerance, weights,
-                         absolute_scale, record, out, status, steps, lanes):
+                         absolute_scale, record, out, status, steps, queue, lanes):
         """Integrate every set of the block in ``lanes`` lanes (see the module docstring).
 
         All per-lane numbers live in one array ``w`` at offsets that are
@@ -508,7 +509,7 @@ try:
         # Physical ranges, widened by the tolerance for integration error.
         lower_limit = low - range_tolerance * np.maximum(1.0, np.abs(low))
         upper_limit = high + range_tolerance * np.maximum(1.0, np.abs(high))
-        next_set = 0
+        exhausted = False
         active = 0
         for k in range(lanes):
             w[H + k] = 1.0
@@ -517,9 +518,11 @@ try:
         while True:
             # Empty lanes take the next sets; a set that fails at its initial state is done.
             for k in range(lanes):
-                while lane_set[k] < 0 and next_set < n_sets:
-                    s = next_set
-                    next_set += 1
+                while lane_set[k] < 0 and not exhausted:
+                    s = fetch_add(queue, 0, 1)  # the next set of the queue the threads share
+                    if s >= n_sets:
+                        exhausted = True
+                        break
                     for i in range(n):
                         y[i * lanes + k] = y0[s, i]
                     day = 0
@@ -945,8 +948,9 @@ try:
     @_jit
     def integrate_block(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
                         rtol, atol, max_step, first_step, range_tolerance, weights,
-                        absolute_scale, record, out, status, steps):
-        """Integrate every row of ``y0`` in :data:`LANES` SIMD lanes.
+                        absolute_scale, record, out, status, steps, queue):
+        """Integrate rows of ``y0`` in :data:`LANES` SIMD lanes, taking each next row from
+        the shared counter ``queue[0]`` until every row is taken.
 
         ``out[set, day, j]`` receives state ``record[j]``; ``status[set]`` a code of
         :data:`lbp_headache.engine.status.STATUS_TEXT`; ``steps[set]`` accepted and
@@ -954,15 +958,15 @@ try:
         """
         _integrate_lanes(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
                          rtol, atol, max_step, first_step, range_tolerance, weights,
-                         absolute_scale, record, out, status, steps, LANES)
+                         absolute_scale, record, out, status, steps, queue, LANES)
 
     @_jit
     def integrate_few(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
                       rtol, atol, max_step, first_step, range_tolerance, weights,
-                      absolute_scale, record, out, status, steps):
+                      absolute_scale, record, out, status, steps, queue):
         """:func:`integrate_block` in :data:`SMALL_LANES` lanes: for a few sets, same results."""
         _integrate_lanes(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
                          rtol, atol, max_step, first_step, range_tolerance, weights,
-                         absolute_scale, record, out, status, steps, SMALL_LANES)
+                         absolute_scale, record, out, status, steps, queue, SMALL_LANES)
 finally:
     numba.config.CACHE_DIR = _previous_cache_dir
