@@ -93,16 +93,21 @@ def evaluate_targets(targets: TargetSet | Sequence[Target], *, workers: int | No
     """
     items = tuple(targets.targets if isinstance(targets, TargetSet) else targets)
     where = targets.source if isinstance(targets, TargetSet) else "targets"
-    runs = _Runs(workers, scheduler, settings, progress or (lambda _line: None))
+    runs = Runs(workers, scheduler, settings, progress or (lambda _line: None))
     check_trial_options(items, where, runs)
     try:
-        return [_evaluate(target, runs) for target in items]
+        return [evaluate_target(target, runs) for target in items]
     finally:
         runs.close()
 
 
-class _Runs:
-    """Each bundled input run once, on demand."""
+class Runs:
+    """Each bundled input run once, on demand.
+
+    Subclasses change what is run by overriding the three ``load_*`` methods
+    (the calibration moves parameters and shrinks populations this way:
+    :mod:`.abc_model`).
+    """
 
     def __init__(self, workers, scheduler, settings, progress):
         self.workers, self.scheduler, self.settings = workers, scheduler, settings
@@ -118,10 +123,19 @@ class _Runs:
             self.backend.close()
             self.backend = None
 
+    def load_scenario(self, name: str):
+        return load_scenario(bundled_path("scenario", name))
+
+    def load_population(self, name: str):
+        return load_population(bundled_path("population", name))
+
+    def load_trial(self, name: str):
+        return load_trial(bundled_path("trial", name))
+
     def scenario(self, name: str) -> Result:
         if name not in self.scenarios:
             self.progress(f"scenario {name}")
-            self.scenarios[name] = simulate(load_scenario(bundled_path("scenario", name)))
+            self.scenarios[name] = simulate(self.load_scenario(name))
         return self.scenarios[name]
 
     def _population_for(self, spec) -> Population:
@@ -136,11 +150,11 @@ class _Runs:
         return self.populations[key]
 
     def population(self, name: str) -> Population:
-        return self._population_for(load_population(bundled_path("population", name)))
+        return self._population_for(self.load_population(name))
 
     def trial_spec(self, name: str):
         if name not in self.trial_specs:
-            self.trial_specs[name] = load_trial(bundled_path("trial", name))
+            self.trial_specs[name] = self.load_trial(name)
         return self.trial_specs[name]
 
     def trial(self, name: str) -> TrialResult:
@@ -160,7 +174,7 @@ class _Runs:
 
 
 def check_trial_options(targets: Sequence[Target], where: str,
-                        runs: _Runs | None = None) -> None:
+                        runs: Runs | None = None) -> None:
     """Check that every trial target's arm and evaluation days exist, before anything runs.
 
     Raises
@@ -168,7 +182,7 @@ def check_trial_options(targets: Sequence[Target], where: str,
     ScenarioError
         One line per target naming an arm or a day its trial does not have.
     """
-    runs = runs or _Runs(None, None, BatchSettings(), lambda _line: None)
+    runs = runs or Runs(None, None, BatchSettings(), lambda _line: None)
     problems: list[Problem] = []
     for target in targets:
         produced = target.produced_by
@@ -197,7 +211,7 @@ def _problem(target: Target, where: str, key: str, message: str) -> Problem:
     return Problem(where, target.produced_by.line, f"{target.id}.produced_by.{key}", message)
 
 
-def _evaluate(target: Target, runs: _Runs) -> TargetResult:
+def evaluate_target(target: Target, runs: Runs) -> TargetResult:
     produced = target.produced_by
     if produced is None:
         return TargetResult(target, None, None, "not computable")
@@ -217,7 +231,7 @@ _NO_VALUE = {"threshold_recovery_time": "never recovers in the run",
              "early_response_relative_risk": "no patient in one of the two groups"}
 
 
-def _metric(target: Target, runs: _Runs, name: str) -> float | None:
+def _metric(target: Target, runs: Runs, name: str) -> float | None:
     produced = target.produced_by
     options = produced.options
     metric = produced.metric

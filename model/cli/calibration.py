@@ -1,4 +1,5 @@
-"""The calibration command: ``targets`` (published figures beside the model's values).
+"""The calibration commands: ``targets`` (published figures beside the model's values) and
+``calibrate`` (ABC-SMC, :mod:`lbp_headache.report.abc_folder`).
 
 Same conventions as every command (:mod:`lbp_headache.cli.common`): a targets
 file with mistakes is one line per problem and exit status 2 with nothing
@@ -8,11 +9,13 @@ written.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import sys
 from pathlib import Path
 
 from lbp_headache.analysis.backends import SchedulerError
+from lbp_headache.calibration.abc_spec_reader import load_calibration_spec
 from lbp_headache.calibration.outputs import run_targets, summary_line
 from lbp_headache.calibration.target_reader import load_targets
 from lbp_headache.cli.common import (
@@ -21,6 +24,7 @@ from lbp_headache.cli.common import (
     add_backend_options,
     align,
     backend_problems,
+    one_problem,
     out_dir_problems,
     problem_lines,
     report_problems,
@@ -30,6 +34,8 @@ from lbp_headache.core.errors import ModelError, ScenarioError
 from lbp_headache.files.bundled import BUNDLED_TARGETS, shown
 
 DEFAULT_OUT = Path("results") / "calibration"
+DEFAULT_CALIBRATE_OUT = Path("results") / "calibrate"
+DEFAULT_SPEC = "abc_smc.yaml"
 
 
 def _number(value: float | None) -> str:
@@ -102,8 +108,55 @@ def cmd_targets(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``calibrate``: ABC-SMC on the spec's targets, into ``--out`` (resumable)."""
+    path = Path(args.targets) if args.targets else shown(BUNDLED_TARGETS)
+    spec_path = Path(args.spec) if args.spec else path.parent / DEFAULT_SPEC
+    problems: list[str] = []
+    targets = spec = None
+    try:
+        targets = load_targets(path)
+    except (ModelError, ValueError, OSError) as error:
+        problems += problem_lines(error, str(path))
+    if targets is not None:
+        try:
+            spec = load_calibration_spec(spec_path, targets)
+        except (ModelError, ValueError, OSError) as error:
+            problems += problem_lines(error, str(spec_path))
+    if importlib.util.find_spec("pyabc") is None:
+        problems.append(one_problem("calibrate", "needs pyabc: pip install "
+                                    "'lbp-headache[calibration]'"))
+    out = Path(args.out or DEFAULT_CALIBRATE_OUT)
+    problems += backend_problems(args) + out_dir_problems(out)
+    if problems:
+        return report_problems(problems)
+    from lbp_headache.report.abc_folder import calibrate_into  # lazy: loads pyabc (seconds)
+
+    print(f"{spec.name}: {len(spec.parameters)} parameters, {len(spec.targets)} targets, "
+          f"{spec.particles} particles, up to {spec.generations} generations and "
+          f"{spec.max_simulations:,} simulations -> {out}", file=sys.stderr)
+    try:
+        calibration, _, files = calibrate_into(
+            spec, targets, out, resume=args.resume, workers=args.workers,
+            scheduler=args.scheduler, progress=lambda line: print(f"  {line}", file=sys.stderr))
+    except ScenarioError as error:
+        return report_problems(problem_lines(error, str(out)))
+    except SchedulerError as error:
+        print(error, file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as error:
+        print(f"{out}: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"{calibration.generations_run} generations, {calibration.total_simulations:,} "
+          f"simulations, {calibration.seconds:.0f} s -> {out}")
+    for file in files:
+        print(f"  {file}")
+    print(disclaimer_line())
+    return EXIT_OK
+
+
 def add_parsers(sub) -> None:
-    """Add ``targets`` to the subcommand parser."""
+    """Add ``targets`` and ``calibrate`` to the subcommand parser."""
     p = sub.add_parser("targets", help="published figures beside the model's values "
                        "(calibration/targets.yaml)")
     p.add_argument("targets", nargs="?", default=None, metavar="TARGETS",
@@ -112,3 +165,16 @@ def add_parsers(sub) -> None:
                    help=f"output folder (default: {DEFAULT_OUT})")
     add_backend_options(p)
     p.set_defaults(handler=cmd_targets)
+
+    p = sub.add_parser("calibrate", help="ABC-SMC calibration of parameters to the emergent "
+                       "targets (needs the [calibration] extra)")
+    p.add_argument("targets", nargs="?", default=None, metavar="TARGETS",
+                   help="a targets file (default: the bundled calibration/targets.yaml)")
+    p.add_argument("--spec", default=None, metavar="FILE",
+                   help=f"the calibration spec (default: {DEFAULT_SPEC} beside TARGETS)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help=f"output folder (default: {DEFAULT_CALIBRATE_OUT})")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run whose database is in --out")
+    add_backend_options(p)
+    p.set_defaults(handler=cmd_calibrate)

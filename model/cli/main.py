@@ -30,7 +30,7 @@ COMMAND_MODULES: dict[str, str] = {
     "export-sbml": "research",
     "population": "virtual", "trial": "virtual",
     "report": "teaching", "explore": "teaching",
-    "targets": "calibration",
+    "targets": "calibration", "calibrate": "calibration",
 }
 
 

@@ -26,7 +26,7 @@ from lbp_headache.core.version import __version__
 PACKAGE = "lbp-headache"
 # Distributions whose versions can change a number or a figure (None when not installed).
 DEPENDENCIES = ("numpy", "scipy", "pint", "PyYAML", "numba", "llvmlite", "matplotlib",
-                "pyarrow", "dask", "distributed", "python-libsbml")
+                "pyarrow", "dask", "distributed", "python-libsbml", "pyabc")
 GIT_SECONDS = 5.0
 
 

@@ -1,0 +1,217 @@
+"""ABC-SMC with pyabc: one generation at a time, each from the database, so a run resumes.
+
+:func:`run_calibration` drives pyabc's :class:`pyabc.ABCSMC` on the pieces of
+:mod:`.abc_model` (priors, simulator, distance), with pyabc's median epsilon
+schedule and its multivariate normal perturbation kernel.
+
+Resume
+    Every generation is run by a fresh :class:`pyabc.ABCSMC` loaded from the
+    database (``abc.db`` in the output folder), with numpy's global generator
+    reseeded from ``(seed, generation)``. pyabc re-derives epsilon and the
+    perturbation kernel from the last stored generation. An uninterrupted run
+    therefore takes exactly the path a resumed one takes: with the single-core
+    sampler a run killed at any point and resumed ends with the same database
+    content (particles, weights, distances, epsilons) as one that never
+    stopped. A generation cut short by the kill is run again from its start.
+    With several workers (pyabc's multicore or Dask sampler) the particles a
+    generation accepts depend on which worker finishes first: the result is a
+    valid posterior sample, but not bit for bit the same run to run.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyabc
+from lbp_headache.analysis.backends import probe_scheduler
+from lbp_headache.calibration.abc_model import TargetSimulator, interval_middle, prior
+from lbp_headache.calibration.abc_spec import CalibrationSpec
+from lbp_headache.calibration.targets import Target, TargetSet
+from lbp_headache.population.distributions import Distribution
+
+DATABASE = "abc.db"
+MIN_ACCEPTANCE_RATE = 0.005  # a generation that accepts fewer than 1 in 200 stops the run
+
+
+class PriorVariable(pyabc.RVBase):
+    """A parameter's prior (:class:`~lbp_headache.population.distributions.Distribution`)
+    as a pyabc random variable (draws from numpy's global generator, as pyabc does)."""
+
+    def __init__(self, distribution: Distribution):
+        self.distribution = distribution
+
+    def copy(self) -> PriorVariable:
+        return PriorVariable(self.distribution)
+
+    def rvs(self, *args, **kwargs) -> float:
+        # pyabc draws from numpy's global generator, seeded per generation: so do we
+        return float(self.distribution.draw(np.random.random(1))[0])  # noqa: NPY002
+
+    def pdf(self, x, *args, **kwargs) -> float:
+        return float(self.distribution.pdf(np.asarray([x], dtype=float))[0])
+
+    def pmf(self, x, *args, **kwargs) -> float:
+        return self.pdf(x)
+
+    def cdf(self, x, *args, **kwargs) -> float:
+        return float(self.distribution.cdf(np.asarray([x], dtype=float))[0])
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One finished generation, for the progress line."""
+
+    t: int
+    epsilon: float
+    simulations: int
+    total_simulations: int
+    acceptance_rate: float
+    seconds: float
+
+    def line(self, generations: int) -> str:
+        return (f"generation {self.t + 1}/{generations}: epsilon {self.epsilon:.4g}, "
+                f"{self.simulations:,} simulations ({self.acceptance_rate:.0%} accepted), "
+                f"{self.total_simulations:,} in all, {self.seconds:.1f} s")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The posterior of a finished (or budget-stopped) run.
+
+    ``samples`` maps each parameter to its particles of the last generation,
+    ``weights`` their normalised weights; ``statistics`` maps each target id
+    to the particles' model values (same order); ``epsilons`` one per generation.
+    """
+
+    parameters: tuple[str, ...]
+    targets: tuple[Target, ...]
+    samples: dict[str, np.ndarray]
+    weights: np.ndarray
+    statistics: dict[str, np.ndarray]
+    epsilons: tuple[float, ...]
+    total_simulations: int
+    generations_run: int
+    seconds: float
+
+
+def make_simulator(spec: CalibrationSpec, targets: TargetSet) -> TargetSimulator:
+    """The simulator of the spec's targets (in the spec's order)."""
+    by_id = {t.id: t for t in targets.targets}
+    return TargetSimulator([by_id[i] for i in spec.targets], spec.population_share)
+
+
+def make_priors(names: Sequence[str]) -> pyabc.Distribution:
+    return pyabc.Distribution(**{name: PriorVariable(prior(name)) for name in names})
+
+
+def make_sampler(workers: int | None, scheduler: str | None):
+    """pyabc's single-core sampler (reproducible), multicore for ``workers`` > 1, or Dask."""
+    if scheduler:
+        from distributed import Client, LocalCluster  # lazy: Dask is an optional extra
+
+        if scheduler == "local":
+            client = Client(LocalCluster(n_workers=workers or 1, threads_per_worker=1,
+                                         processes=True, dashboard_address=None))
+        else:
+            probe_scheduler(scheduler)
+            client = Client(scheduler)
+        return pyabc.sampler.DaskDistributedSampler(dask_client=client)
+    if workers is not None and workers > 1:
+        return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
+    return pyabc.sampler.SingleCoreSampler()
+
+
+def _abc(simulator: TargetSimulator, spec: CalibrationSpec, sampler) -> pyabc.ABCSMC:
+    return pyabc.ABCSMC(simulator, make_priors(spec.parameters), simulator.distance,
+                        population_size=spec.particles, sampler=sampler,
+                        eps=pyabc.MedianEpsilon())
+
+
+def run_calibration(spec: CalibrationSpec, targets: TargetSet, folder: str | Path, *,
+                    resume: bool = False, workers: int | None = None,
+                    scheduler: str | None = None,
+                    progress: Callable[[str], None] | None = None) -> Calibration:
+    """Run (or continue) ABC-SMC into ``folder/abc.db`` and return the posterior.
+
+    The run stops after ``spec.generations`` generations, or at the end of the
+    generation that reaches ``spec.max_simulations``, or when a generation
+    accepts fewer than :data:`MIN_ACCEPTANCE_RATE` of its simulations.
+    ``resume=False`` needs a folder without a database (the caller checks).
+    """
+    report = progress or (lambda _line: None)
+    logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-generation INFO lines
+    simulator = make_simulator(spec, targets)
+    database = "sqlite:///" + str(Path(folder) / DATABASE)
+    sampler = make_sampler(workers, scheduler)
+    started = time.perf_counter()
+    try:
+        if not resume:
+            np.random.seed([spec.seed, 0xABC])  # noqa: NPY002 (pyabc's generator)
+            observed = {t.id: interval_middle(t) for t in simulator.targets}
+            _abc(simulator, spec, sampler).new(database, observed)
+        history = pyabc.History(database)
+        while history.max_t + 1 < spec.generations and \
+                history.total_nr_simulations < spec.max_simulations:
+            t = history.max_t + 1
+            before = history.total_nr_simulations
+            np.random.seed([spec.seed, t])  # noqa: NPY002 (pyabc's generator)
+            abc = _abc(simulator, spec, sampler)
+            abc.load(database, 1)
+            tick = time.perf_counter()
+            left = spec.max_simulations - before
+            rate = max(MIN_ACCEPTANCE_RATE, spec.particles / max(left, 1) * 0.999)
+            abc.run(max_nr_populations=1, min_acceptance_rate=rate)
+            history = pyabc.History(database)
+            if history.max_t < t:  # the generation stopped short (acceptance or budget)
+                report(f"generation {t + 1}: stopped, fewer than {rate:.2%} of simulations "
+                       "accepted or the budget spent")
+                break
+            done = history.total_nr_simulations - before
+            report(Generation(t, float(history.get_all_populations()["epsilon"].iloc[-1]),
+                              done, history.total_nr_simulations,
+                              spec.particles / max(done, 1),
+                              time.perf_counter() - tick).line(spec.generations))
+    finally:
+        client = getattr(sampler, "my_client", None) or getattr(sampler, "client", None)
+        if client is not None:
+            client.close()
+    return read_posterior(database, spec, simulator.targets, time.perf_counter() - started)
+
+
+def read_posterior(database: str, spec: CalibrationSpec, targets: Sequence[Target],
+                   seconds: float = math.nan) -> Calibration:
+    """The last generation of a database as a :class:`Calibration`."""
+    history = pyabc.History(database)
+    if history.max_t < 0:
+        raise ValueError("the database holds no finished generation")
+    particles = history.get_population(t=history.max_t).particles
+    samples = {name: np.array([float(p.parameter[name]) for p in particles])
+               for name in spec.parameters}
+    weights = np.array([float(p.weight) for p in particles])
+    statistics = {t.id: np.array([float(np.asarray(p.sum_stat[t.id])) for p in particles])
+                  for t in targets}
+    populations = history.get_all_populations()
+    epsilons = tuple(float(e) for e in populations["epsilon"] if np.isfinite(e))
+    total = np.asarray(weights, dtype=float)
+    return Calibration(tuple(spec.parameters), tuple(targets), samples, total / total.sum(),
+                       statistics, epsilons, int(history.total_nr_simulations),
+                       int(history.max_t + 1), seconds)
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of a weighted sample (linear in the cumulative weight)."""
+    values, weights = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
+    keep = np.isfinite(values)
+    values, weights = values[keep], weights[keep]
+    if values.size == 0:
+        return math.nan
+    order = np.argsort(values, kind="stable")
+    values, weights = values[order], weights[order]
+    cumulative = (np.cumsum(weights) - 0.5 * weights) / weights.sum()
+    return float(np.interp(q, cumulative, values))

@@ -1,0 +1,57 @@
+"""What an ABC-SMC calibration fits: the record read from a calibration spec.
+
+The spec (``calibration/abc_smc.yaml``, read by :mod:`.abc_spec_reader`) names
+the parameters to calibrate, the emergent targets whose model values are the
+summary statistics, the virtual-population size of one evaluation, and the
+sampler's budget. Priors and units come from the parameter table at run time
+(:mod:`.abc_model`), never from the spec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CalibrationSpec:
+    """A validated calibration spec.
+
+    Attributes
+    ----------
+    name, source, source_hash
+        A title, the file as given and the SHA-256 of its bytes.
+    parameters
+        Names of the calibrated parameters (table order is not required).
+    targets
+        Ids of the emergent, computable targets used as summary statistics.
+    population_share
+        The share of each population's candidates (and, in proportion, of its
+        size and its trials' sizes) drawn per evaluation: small for speed.
+    particles
+        Accepted particles per generation.
+    generations
+        ABC-SMC generations (populations of particles).
+    max_simulations
+        The budget: model evaluations over the whole run; the run stops at the
+        end of the generation that reaches it.
+    seed
+        Seed of the sampler (numpy's global generator, reseeded per generation).
+    """
+
+    name: str
+    source: str
+    source_hash: str
+    parameters: tuple[str, ...]
+    targets: tuple[str, ...]
+    population_share: float
+    particles: int
+    generations: int
+    max_simulations: int
+    seed: int
+
+    def settings(self) -> dict:
+        """The settings as plain data (for provenance)."""
+        return {"parameters": list(self.parameters), "targets": list(self.targets),
+                "population_share": self.population_share, "particles": self.particles,
+                "generations": self.generations, "max_simulations": self.max_simulations,
+                "seed": self.seed}
