@@ -23,8 +23,8 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -106,8 +106,8 @@ def make_simulator(spec: CalibrationSpec, targets: TargetSet) -> TargetSimulator
     return TargetSimulator([by_id[i] for i in spec.targets], spec.population_share)
 
 
-def make_priors(names: Sequence[str]) -> pyabc.Distribution:
-    return pyabc.Distribution(**{name: PriorVariable(prior(name)) for name in names})
+def make_priors(priors: Mapping[str, Distribution]) -> pyabc.Distribution:
+    return pyabc.Distribution(**{name: PriorVariable(d) for name, d in priors.items()})
 
 
 def make_sampler(workers: int | None, scheduler: str | None):
@@ -127,81 +127,93 @@ def make_sampler(workers: int | None, scheduler: str | None):
     return pyabc.sampler.SingleCoreSampler()
 
 
-def _abc(simulator: TargetSimulator, spec: CalibrationSpec, sampler) -> pyabc.ABCSMC:
-    return pyabc.ABCSMC(simulator, make_priors(spec.parameters), simulator.distance,
-                        population_size=spec.particles, sampler=sampler,
-                        eps=pyabc.MedianEpsilon())
-
-
 def run_calibration(spec: CalibrationSpec, targets: TargetSet, folder: str | Path, *,
                     resume: bool = False, workers: int | None = None,
                     scheduler: str | None = None,
                     progress: Callable[[str], None] | None = None) -> Calibration:
-    """Run (or continue) ABC-SMC into ``folder/abc.db`` and return the posterior.
-
-    The run stops after ``spec.generations`` generations, or at the end of the
-    generation that reaches ``spec.max_simulations``, or when a generation
-    accepts fewer than :data:`MIN_ACCEPTANCE_RATE` of its simulations.
-    ``resume=False`` needs a folder without a database (the caller checks).
-    """
-    report = progress or (lambda _line: None)
-    logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-generation INFO lines
+    """Calibrate the spec's parameters on its targets into ``folder/abc.db`` (:func:`run_abc`)."""
     simulator = make_simulator(spec, targets)
-    database = "sqlite:///" + str(Path(folder) / DATABASE)
+    observed = {t.id: interval_middle(t) for t in simulator.targets}
     sampler = make_sampler(workers, scheduler)
-    started = time.perf_counter()
     try:
-        if not resume:
-            np.random.seed([spec.seed, 0xABC])  # noqa: NPY002 (pyabc's generator)
-            observed = {t.id: interval_middle(t) for t in simulator.targets}
-            _abc(simulator, spec, sampler).new(database, observed)
-        history = pyabc.History(database)
-        while history.max_t + 1 < spec.generations and \
-                history.total_nr_simulations < spec.max_simulations:
-            t = history.max_t + 1
-            before = history.total_nr_simulations
-            np.random.seed([spec.seed, t])  # noqa: NPY002 (pyabc's generator)
-            abc = _abc(simulator, spec, sampler)
-            abc.load(database, 1)
-            tick = time.perf_counter()
-            left = spec.max_simulations - before
-            rate = max(MIN_ACCEPTANCE_RATE, spec.particles / max(left, 1) * 0.999)
-            abc.run(max_nr_populations=1, min_acceptance_rate=rate)
-            history = pyabc.History(database)
-            if history.max_t < t:  # the generation stopped short (acceptance or budget)
-                report(f"generation {t + 1}: stopped, fewer than {rate:.2%} of simulations "
-                       "accepted or the budget spent")
-                break
-            done = history.total_nr_simulations - before
-            report(Generation(t, float(history.get_all_populations()["epsilon"].iloc[-1]),
-                              done, history.total_nr_simulations,
-                              spec.particles / max(done, 1),
-                              time.perf_counter() - tick).line(spec.generations))
+        calibration = run_abc(simulator, {name: prior(name) for name in spec.parameters},
+                              observed, spec, Path(folder) / DATABASE, resume=resume,
+                              sampler=sampler, progress=progress)
     finally:
         client = getattr(sampler, "my_client", None) or getattr(sampler, "client", None)
         if client is not None:
             client.close()
-    return read_posterior(database, spec, simulator.targets, time.perf_counter() - started)
+    return replace(calibration, targets=simulator.targets)
 
 
-def read_posterior(database: str, spec: CalibrationSpec, targets: Sequence[Target],
+def run_abc(simulator, priors: Mapping[str, Distribution], observed: Mapping[str, float],
+            spec: CalibrationSpec, database: Path, *, resume: bool = False, sampler=None,
+            progress: Callable[[str], None] | None = None) -> Calibration:
+    """Run (or continue) ABC-SMC into the SQLite file ``database`` and return the posterior.
+
+    ``simulator(parameters) -> {statistic: value}`` and ``simulator.distance(x, x0)``;
+    ``priors`` maps each parameter to its prior; ``observed`` names the statistics
+    (pyabc stores it; the distance may ignore it). Only the budget and the seed of
+    ``spec`` are read. The run stops after ``spec.generations`` generations, or at
+    the end of the generation that reaches ``spec.max_simulations``, or when a
+    generation accepts fewer than :data:`MIN_ACCEPTANCE_RATE` of its simulations.
+    ``resume=False`` needs no database there (the caller checks).
+    """
+    report = progress or (lambda _line: None)
+    logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-generation INFO lines
+    url = "sqlite:///" + str(database)
+    sampler = sampler or pyabc.sampler.SingleCoreSampler()
+
+    def abc() -> pyabc.ABCSMC:
+        return pyabc.ABCSMC(simulator, make_priors(priors), simulator.distance,
+                            population_size=spec.particles, sampler=sampler,
+                            eps=pyabc.MedianEpsilon())
+
+    started = time.perf_counter()
+    if not resume:
+        np.random.seed([spec.seed, 0xABC])  # noqa: NPY002 (pyabc's generator)
+        abc().new(url, dict(observed))
+    history = pyabc.History(url)
+    while history.max_t + 1 < spec.generations and \
+            history.total_nr_simulations < spec.max_simulations:
+        t = history.max_t + 1
+        before = history.total_nr_simulations
+        np.random.seed([spec.seed, t])  # noqa: NPY002 (pyabc's generator)
+        generation = abc()
+        generation.load(url, 1)
+        tick = time.perf_counter()
+        left = spec.max_simulations - before
+        rate = max(MIN_ACCEPTANCE_RATE, spec.particles / max(left, 1) * 0.999)
+        generation.run(max_nr_populations=1, min_acceptance_rate=rate)
+        history = pyabc.History(url)
+        if history.max_t < t:  # the generation stopped short (acceptance or budget)
+            report(f"generation {t + 1}: stopped, fewer than {rate:.2%} of simulations "
+                   "accepted or the budget spent")
+            break
+        done = history.total_nr_simulations - before
+        report(Generation(t, float(history.get_all_populations()["epsilon"].iloc[-1]),
+                          done, history.total_nr_simulations, spec.particles / max(done, 1),
+                          time.perf_counter() - tick).line(spec.generations))
+    return read_posterior(url, tuple(priors), tuple(observed), time.perf_counter() - started)
+
+
+def read_posterior(url: str, parameters: Sequence[str], statistics: Sequence[str],
                    seconds: float = math.nan) -> Calibration:
-    """The last generation of a database as a :class:`Calibration`."""
-    history = pyabc.History(database)
+    """The last generation of a pyabc database as a :class:`Calibration` (no targets)."""
+    history = pyabc.History(url)
     if history.max_t < 0:
         raise ValueError("the database holds no finished generation")
     particles = history.get_population(t=history.max_t).particles
     samples = {name: np.array([float(p.parameter[name]) for p in particles])
-               for name in spec.parameters}
+               for name in parameters}
     weights = np.array([float(p.weight) for p in particles])
-    statistics = {t.id: np.array([float(np.asarray(p.sum_stat[t.id])) for p in particles])
-                  for t in targets}
-    populations = history.get_all_populations()
-    epsilons = tuple(float(e) for e in populations["epsilon"] if np.isfinite(e))
-    total = np.asarray(weights, dtype=float)
-    return Calibration(tuple(spec.parameters), tuple(targets), samples, total / total.sum(),
-                       statistics, epsilons, int(history.total_nr_simulations),
-                       int(history.max_t + 1), seconds)
+    values = {key: np.array([float(np.asarray(p.sum_stat[key])) for p in particles])
+              for key in statistics}
+    epsilons = tuple(float(e) for e in history.get_all_populations()["epsilon"]
+                     if np.isfinite(e))
+    return Calibration(tuple(parameters), (), samples, weights / weights.sum(), values,
+                       epsilons, int(history.total_nr_simulations), int(history.max_t + 1),
+                       seconds)
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
