@@ -1,5 +1,6 @@
-"""The calibration commands: ``targets`` (published figures beside the model's values) and
-``calibrate`` (ABC-SMC, :mod:`lbp_headache.report.abc_folder`).
+"""The calibration commands: ``targets`` (figures beside the model) and ``calibrate`` (ABC-SMC).
+
+``calibrate`` runs :mod:`lbp_headache.report.abc_folder`.
 
 Same conventions as every command (:mod:`lbp_headache.cli.common`): a targets
 file with mistakes is one line per problem and exit status 2 with nothing
