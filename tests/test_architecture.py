@@ -32,6 +32,7 @@ LAZY_ALLOWED = {"matplotlib", "numba", "dask", "distributed", "libsbml", "pyarro
                 "lbp_headache.analysis.philox_kernel",  # the numba random-number loop
                 "lbp_headache.analysis.diary_kernel",  # the numba diary loop
                 "lbp_headache.trial.weekly_kernel",  # the numba loop of trial diaries
+                "lbp_headache.report.abc_folder",  # loads pyabc (the optional [calibration])
                 "scipy.stats", "fcntl", "importlib", "roadrunner", "pyabc", "bokeh",
                 "playwright"}
 

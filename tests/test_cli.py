@@ -192,7 +192,7 @@ def test_usage_errors_exit_2(capsys):
     ("export_sbml", "lbp-headache: unknown command 'export_sbml'; did you mean 'export-sbml'?"),
     ("frobnicate", "lbp-headache: unknown command 'frobnicate'; commands: run, compare, "
                    "validate, params, demo, sweep, sensitivity, steady-states, export-sbml, "
-                   "population, trial, report, explore, targets"),
+                   "population, trial, report, explore, targets, calibrate"),
 ])
 def test_unknown_command_names_the_close_one(capsys, command, expected):
     assert main([command, "x.yaml"]) == 2

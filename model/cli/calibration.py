@@ -131,7 +131,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     problems += backend_problems(args) + out_dir_problems(out)
     if problems:
         return report_problems(problems)
-    from lbp_headache.report.abc_folder import calibrate_into  # lazy: loads pyabc (seconds)
+    from lbp_headache.report.abc_folder import calibrate_into  # lazy: loads pyabc (optional)
 
     print(f"{spec.name}: {len(spec.parameters)} parameters, {len(spec.targets)} targets, "
           f"{spec.particles} particles, up to {spec.generations} generations and "
