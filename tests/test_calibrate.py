@@ -267,3 +267,14 @@ def test_the_command_resumes_to_the_same_samples_and_repeats_itself(tmp_path, ca
                  "--resume"]) == 0
     samples = [(tmp_path / d / "posterior_samples.csv").read_text() for d in "abc"]
     assert samples[0] == samples[1] == samples[2]
+
+
+def test_a_bad_scheduler_or_worker_count_exits_2_before_anything_runs(tmp_path, capsys):
+    path = _spec(tmp_path, GOOD_SPEC)
+    out = tmp_path / "out"
+    assert main(["calibrate", "--spec", str(path), "--out", str(out), "--scheduler",
+                 "foo:80", "--workers", "0"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2, lines
+    assert "did you mean tcp://foo:80?" in lines[1] and "--workers" in lines[0]
+    assert not out.exists()
