@@ -51,7 +51,7 @@ def test_the_least_sensitized_steady_state_is_the_healthy_branch_iteration(seed)
     # equations.steady_state iterates from the healthy threshold: it lands on the stable
     # steady state with the highest threshold, which fixed_points lists last.
     compared = bistable = 0
-    for p in random_sets(10 + seed, 15):
+    for p in random_sets(10 + seed, 40):
         lumbar = float(np.random.default_rng(seed).uniform(0, 6))
         try:
             expected = steady_state(p, lumbar, 0.3, 0.2)
