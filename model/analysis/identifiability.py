@@ -127,7 +127,10 @@ def symmetries(p: np.ndarray | None = None, *, samples: int = SAMPLES,
     found = []
     largest = values[0] * np.linalg.norm(norms)  # a bound on the norm of the raw matrix
     for vector in basis:
-        vector = vector / vector[np.argmax(np.abs(vector))]
+        # Scale the first of the largest weights to 1 (a tie of equal magnitudes, as in a
+        # product of two parameters, would otherwise take its sign from rounding noise).
+        size = np.abs(vector)
+        vector = vector / vector[np.flatnonzero(size >= (1.0 - 1e-6) * size.max())[0]]
         residual = np.linalg.norm(matrix[:, inside] @ vector) / (largest * np.linalg.norm(vector))
         weights = {NAMES[inside[k]]: float(np.round(w, 6)) for k, w in enumerate(vector)
                    if abs(w) > SHOWN}
