@@ -306,8 +306,11 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Fractional reduction of the extra neck tension at full effect (neck mobility "
        "and muscle work).",
        "Castien et al. 2011, Cephalalgia 31:133 (-6.4 headache days/month versus usual "
-       "care at 8 weeks, 95% CI -8.3 to -4.5): the physical_therapy scenario gives -6.8 "
-       "against the untreated control in weeks 6-10"),
+       "care at 8 weeks, 95% CI -8.3 to -4.5): tuned until the physical_therapy scenario "
+       "gave -6.8 against the untreated control in weeks 6-10; since the chronification "
+       "revision (docs/model.md) that control has about 5 headache days a month and the "
+       "scenario gives -3.5, while the virtual CTTH trial gives -6.6 (calibration target "
+       "physical_therapy_ctth_8_weeks)"),
     # --- treatments: ergonomics ---------------------------------------------
     _p("tau_ergonomics_onset", 3.0, "day", 1.0, 14.0, "ergonomics",
        "Time constant with which ergonomic changes take effect.",
@@ -346,7 +349,8 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Rate at which full neuropathic-medication effect pulls the threshold back to normal.",
        "assumption: science.md behaviour 7 says the threshold rises back 'over weeks'; "
        "tuned with duloxetine_efficacy so that duloxetine alone on an established "
-       "sensitization halves headache days (a partial responder)"),
+       "sensitization halves headache days (a partial responder), on the earlier, "
+       "always-chronifying default patient"),
     _p("duloxetine_efficacy", 0.2, DIMENSIONLESS, 0.1, 0.6, "neuropathic_medication",
        "Fraction of central gain removed by duloxetine at its standard dose.",
        "J Pain Res 2017;10:1723 pooled RCTs (>=50% pain reduction in 48.6% vs 35.1% on "
