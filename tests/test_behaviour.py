@@ -33,6 +33,11 @@ from numpy.testing import assert_allclose
 
 P = parameter_vector()
 MECHANICAL = ("headache_tension_type", "headache_cervicogenic")
+# A person whose sensitization sustains itself without pain: feedback above the
+# bistability bound at zero pain (about 1.67 at the default half drive and Hill exponent),
+# as about one person in six of the population spread is (docs/model.md, "Chronification").
+SUSCEPTIBLE = {"sensitization_feedback": 1.8}
+MONTH = 365.25 / 12
 
 
 def _run(scenario: Scenario, **kwargs):
@@ -63,9 +68,9 @@ def test_2_sustained_pain_posture_fast_threshold_slow_headache_delayed():
 
     Concretely, for a constant lumbar pain of 5: posture and the rise of neck
     tension reach 90% of their new steady level by day 10; the threshold is
-    still above 0.9 at day 14 (under a quarter of its eventual fall) yet has
-    made more than half of its fall by day 120; headache at day 120 exceeds
-    headache at day 14.
+    still above 0.9 at day 14 (under a quarter of its eventual fall) and makes
+    half of its fall between day 60 and day 180 (Marcuzzi et al. 2018: months
+    2-4 of persisting pain); headache at day 120 exceeds headache at day 14.
     """
     pain = 5.0
     daily = _run(Scenario("sustained", duration=365, lumbar_pain=profiles.constant(pain)))
@@ -81,8 +86,8 @@ def test_2_sustained_pain_posture_fast_threshold_slow_headache_delayed():
     assert final_fall > 0.1, "sustained pain 5 should sensitize"
     assert threshold[14] > 0.9
     assert 1.0 - threshold[14] < 0.25 * final_fall
-    assert 1.0 - threshold[120] > 0.5 * final_fall
-    assert threshold[120] < threshold[14] - 0.1
+    assert 1.0 - threshold[60] < 0.5 * final_fall < 1.0 - threshold[180]
+    assert threshold[180] < threshold[14] - 0.1
     assert np.all(np.diff(threshold) <= 1e-12)  # monotone fall under constant drive
 
     headache = daily["headache"]
@@ -131,25 +136,49 @@ def _short_episode_resolves():
     )
     daily = _run(scenario)
     threshold = daily["pain_threshold"]
-    assert threshold[:29].min() < 0.97, "the episode should sensitize transiently"
+    # Four weeks is early in the months-long onset: a dip of a few percent.
+    assert threshold[:29].min() < 0.98, "the episode should sensitize transiently"
     assert threshold[28 + 365] > 0.99
     assert daily["headache"][28 + 365] < 0.1
 
 
-def _long_exposure_outlasts_pain():
-    # Pain 5 for 6 months, then none: a year later still sensitized, headache elevated.
+def _long_exposure(parameters=None):
+    # Pain 5 for 6 months, then none, followed for three years.
     scenario = Scenario(
         "long",
-        duration=182 + 365 + 1,
+        duration=182 + 3 * 365 + 1,
         lumbar_pain=profiles.from_points([0, 182], [5.0, 0.0], kind="step"),
+        parameters=parameters or {},
     )
-    daily = _run(scenario)
+    return _run(scenario)
+
+
+def _long_exposure_outlasts_pain_then_recovers():
+    # The default patient: sensitized at the end of the pain, still sensitized three months
+    # later (headache elevated, mostly the sensitization component), then back to normal
+    # over the months Kosek & Ordeberg 2000 report (6-14 months after the cause is removed).
+    daily = _long_exposure()
     threshold = daily["pain_threshold"]
     healthy_headache = _run(Scenario("healthy", duration=2))["headache"][0]
-    assert threshold[182 + 365] < 0.85
-    assert daily["headache"][182 + 365] > 10.0 * healthy_headache
-    # ... and what persists is the sensitization component.
-    assert daily["headache_sensitization"][182 + 365] > 0.5 * daily["headache"][182 + 365]
+    fall = 1.0 - threshold[182]
+    assert fall > 0.1
+    later = 182 + 91
+    assert 1.0 - threshold[later] > 0.5 * fall
+    assert daily["headache"][later] > 4.0 * healthy_headache
+    assert daily["headache_sensitization"][later] > 0.5 * daily["headache"][later]
+    regained = np.nonzero(1.0 - threshold[182:] <= 0.05 * fall)[0]
+    assert regained.size, "the default patient's threshold should recover"
+    assert 6.0 < regained[0] / MONTH < 14.0
+
+
+def _long_exposure_sticks_in_a_susceptible_patient():
+    # A patient above the bistability bound stays sensitized years after the pain stops.
+    daily = _long_exposure(SUSCEPTIBLE)
+    threshold = daily["pain_threshold"]
+    healthy_headache = _run(Scenario("healthy", duration=2))["headache"][0]
+    assert threshold[-1] < 0.85
+    assert daily["headache"][-1] > 10.0 * healthy_headache
+    assert daily["headache_sensitization"][-1] > 0.5 * daily["headache"][-1]
 
 
 def _hysteresis_loop():
@@ -176,13 +205,19 @@ def _hysteresis_loop():
 
 @pytest.mark.parametrize(
     "claim",
-    [_short_episode_resolves, _long_exposure_outlasts_pain, _hysteresis_loop],
-    ids=["short_episode_resolves", "long_exposure_outlasts_pain", "hysteresis_loop"],
+    [_short_episode_resolves, _long_exposure_outlasts_pain_then_recovers,
+     _long_exposure_sticks_in_a_susceptible_patient, _hysteresis_loop],
+    ids=["short_episode_resolves", "long_exposure_outlasts_pain_then_recovers",
+         "long_exposure_sticks_in_a_susceptible_patient", "hysteresis_loop"],
 )
 def test_4_chronification_short_resolves_long_persists_hysteresis(claim):
     """§2.4: "Chronification: a short episode of back pain resolves completely; long or
     intense exposure leaves a sensitized state that outlasts the back pain (a
     hysteresis loop when lumbar pain is raised and then lowered slowly)."
+
+    "Outlasts" is read with Kosek & Ordeberg 2000: for the default patient by
+    months (thresholds normal 6-14 months after the cause is removed); for a
+    susceptible patient (feedback above the bistability bound) for good.
     """
     claim()
 
@@ -310,8 +345,9 @@ def _ergonomics_fast_but_partial():
 
 
 def _nsaid_cytokines_not_lumbar_or_sensitization():
-    untreated = _run(treated_base())
-    treated = _run(treated_base((Treatment("nsaid", TREATMENT_START),)))
+    # A susceptible patient, so that the sensitization is established by the treatment start.
+    untreated = _run(treated_base(parameters=SUSCEPTIBLE))
+    treated = _run(treated_base((Treatment("nsaid", TREATMENT_START),), parameters=SUSCEPTIBLE))
     for name in ("il6", "tnf_alpha", "neuroinflammation", "headache_migraine"):
         assert _last_month(treated, name) < _last_month(untreated, name), name
     assert _last_month(treated, "headache_migraine") < 0.7 * _last_month(
@@ -322,7 +358,7 @@ def _nsaid_cytokines_not_lumbar_or_sensitization():
     )
     assert 0.0 < lumbar_change < 0.10
     start = int(TREATMENT_START)
-    assert untreated["pain_threshold"][start] < 0.8, "base patient should be sensitized"
+    assert untreated["pain_threshold"][start] < 0.9, "the patient should be sensitizing"
     assert (
         abs(_last_month(treated, "pain_threshold") - _last_month(untreated, "pain_threshold"))
         < 0.01
@@ -330,9 +366,10 @@ def _nsaid_cytokines_not_lumbar_or_sensitization():
 
 
 def _neuropathic_raises_threshold_over_weeks():
-    untreated = _run(treated_base())
+    untreated = _run(treated_base(parameters=SUSCEPTIBLE))
     treated = _run(
-        treated_base((Treatment("neuropathic_medication", TREATMENT_START, drug="duloxetine"),))
+        treated_base((Treatment("neuropathic_medication", TREATMENT_START, drug="duloxetine"),),
+                     parameters=SUSCEPTIBLE)
     )
     start = int(TREATMENT_START)
     rise = treated["pain_threshold"] - untreated["pain_threshold"]
@@ -404,16 +441,16 @@ def test_7_treatments_act_on_their_own_mechanisms(claim):
 
 # --- 8 -------------------------------------------------------------------------
 
-FLARES = dict(first=14.0, every=42.0, length=14.0, until=365.0)
+FLARES = dict(first=14.0, every=42.0, length=14.0)
 WARM_UP = 98  # two flare cycles before measuring
 
 
-def _flare_run(parameters=None, initial_state=None):
+def _flare_run(parameters=SUSCEPTIBLE, initial_state=None, duration=365):
     scenario = Scenario(
         "flares",
-        duration=365,
-        lumbar_pain=profiles.flares(1.0, 5.0, **FLARES),
-        parameters=parameters or {},
+        duration=duration,
+        lumbar_pain=profiles.flares(1.0, 5.0, until=float(duration), **FLARES),
+        parameters=parameters,
         initial_state=initial_state or {},
     )
     daily = _run(scenario)
@@ -422,7 +459,8 @@ def _flare_run(parameters=None, initial_state=None):
 
 def _sensitized_threshold() -> float:
     """Threshold on the chronified branch (persistent pain 5 for two years)."""
-    daily = _run(Scenario("chronify", duration=730, lumbar_pain=profiles.constant(5.0)))
+    daily = _run(Scenario("chronify", duration=730, lumbar_pain=profiles.constant(5.0),
+                          parameters=SUSCEPTIBLE))
     return float(daily["pain_threshold"][-1])
 
 
@@ -449,9 +487,10 @@ def test_8_mechanical_patients_coupled_sensitized_patients_decoupled():
     assert threshold.min() > 0.9
     assert mechanical_coupling > 0.9
 
-    # A sensitizing patient (default feedback) chronifies during the flares.
-    pain, headache, threshold = _flare_run()
-    assert threshold[-1] < 0.75
+    # A susceptible patient (feedback above the bistability bound) chronifies during the flares.
+    # Sensitization takes months to build (Marcuzzi et al. 2018), so two years of flares.
+    pain, headache, threshold = _flare_run(duration=730)
+    assert threshold[-1] < 0.8
     assert lagged_coupling(pain, headache) < mechanical_coupling - 0.15
 
     # Established sensitization: headache persists between flares when the back improves.

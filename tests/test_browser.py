@@ -209,7 +209,8 @@ def test_hysteresis_view_shows_the_jump(page):
     page.page.wait_for_function("document.getElementById('h-summary').textContent.length > 0",
                                 timeout=TIMEOUT)
     text = page.page.locator("#h-summary").text_content()
-    assert "falls abruptly at back pain" in text and "stays sensitized" in text
+    # The default patient: an abrupt fall, a gradual recovery (docs/model.md, "Chronification").
+    assert "falls abruptly at back pain" in text and "recovers gradually" in text
     assert "A late start" in page.page.locator("#h-timing").text_content()
     assert page.page.locator("#chart-loop canvas").first.is_visible()
     assert page.errors == []
