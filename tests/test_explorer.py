@@ -118,13 +118,18 @@ def test_hysteresis_loop_recovers_by_default_and_sticks_in_a_susceptible_patient
                        parameters={"sensitization_feedback": 1.8})
     stuck = hysteresis(runner, susceptible)
     assert stuck["stuck"] and stuck["recovers_at"] is None
-    assert 2.0 < stuck["falls_at"]["lumbar_pain"] < 7.0
-    # The default patient falls as abruptly but recovers once the pain is gone, gradually
-    # (no day regains 0.1 % of threshold): Kosek & Ordeberg 2000's months.
+    # The default patient falls gradually (no jump) and recovers once the pain is gone,
+    # gradually: Kosek & Ordeberg 2000's months.
     loop = hysteresis(runner, presets["persistent_back_pain"]["settings"])
-    assert not loop["stuck"] and loop["recovers_at"] is None
-    assert 2.0 < loop["falls_at"]["lumbar_pain"] < 7.0
+    assert not loop["stuck"] and loop["recovers_at"] is None and loop["falls_at"] is None
     assert loop["final_threshold"] > 0.95
+    # A knife-edge patient (the earlier structure: a steep, cooperative response) falls
+    # abruptly: the jump is found where the drive crosses the switch.
+    knife_edge = dict(presets["persistent_back_pain"]["settings"], parameters={
+        "sensitization_hill": 6.0, "sensitization_half_drive": 0.55,
+        "sensitization_feedback": 1.0, "tau_sensitization": 50.0})
+    switch = hysteresis(runner, knife_edge)
+    assert 2.0 < switch["falls_at"]["lumbar_pain"] < 7.0
     # Late treatment meets a lower threshold and leaves more headache (duloxetine, the example).
     timing = stuck["timing"]
     assert timing["example"] and timing["treatments"] == ["neuropathic_medication"]
