@@ -6,6 +6,8 @@ Each test's docstring quotes the claim it checks. Thresholds such as "within
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from helpers import (
@@ -33,6 +35,12 @@ from numpy.testing import assert_allclose
 
 P = parameter_vector()
 MECHANICAL = ("headache_tension_type", "headache_cervicogenic")
+# A person whose sensitization sustains itself without pain: feedback above the
+# bistability bound at zero pain (about 1.67 at the default half drive and Hill exponent),
+# as about one person in six of the population spread is (docs/model.md, "Chronification").
+SUSCEPTIBLE = {"sensitization_feedback": 1.8}
+MONTH = 365.25 / 12
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(scenario: Scenario, **kwargs):
@@ -63,9 +71,9 @@ def test_2_sustained_pain_posture_fast_threshold_slow_headache_delayed():
 
     Concretely, for a constant lumbar pain of 5: posture and the rise of neck
     tension reach 90% of their new steady level by day 10; the threshold is
-    still above 0.9 at day 14 (under a quarter of its eventual fall) yet has
-    made more than half of its fall by day 120; headache at day 120 exceeds
-    headache at day 14.
+    still above 0.9 at day 14 (under a quarter of its eventual fall) and makes
+    half of its fall between day 60 and day 180 (Marcuzzi et al. 2018: months
+    2-4 of persisting pain); headache at day 120 exceeds headache at day 14.
     """
     pain = 5.0
     daily = _run(Scenario("sustained", duration=365, lumbar_pain=profiles.constant(pain)))
@@ -81,8 +89,8 @@ def test_2_sustained_pain_posture_fast_threshold_slow_headache_delayed():
     assert final_fall > 0.1, "sustained pain 5 should sensitize"
     assert threshold[14] > 0.9
     assert 1.0 - threshold[14] < 0.25 * final_fall
-    assert 1.0 - threshold[120] > 0.5 * final_fall
-    assert threshold[120] < threshold[14] - 0.1
+    assert 1.0 - threshold[60] < 0.5 * final_fall < 1.0 - threshold[180]
+    assert threshold[180] < threshold[14] - 0.1
     assert np.all(np.diff(threshold) <= 1e-12)  # monotone fall under constant drive
 
     headache = daily["headache"]
@@ -131,25 +139,49 @@ def _short_episode_resolves():
     )
     daily = _run(scenario)
     threshold = daily["pain_threshold"]
-    assert threshold[:29].min() < 0.97, "the episode should sensitize transiently"
+    # Four weeks is early in the months-long onset: a dip of a few percent.
+    assert threshold[:29].min() < 0.98, "the episode should sensitize transiently"
     assert threshold[28 + 365] > 0.99
     assert daily["headache"][28 + 365] < 0.1
 
 
-def _long_exposure_outlasts_pain():
-    # Pain 5 for 6 months, then none: a year later still sensitized, headache elevated.
+def _long_exposure(parameters=None):
+    # Pain 5 for 6 months, then none, followed for three years.
     scenario = Scenario(
         "long",
-        duration=182 + 365 + 1,
+        duration=182 + 3 * 365 + 1,
         lumbar_pain=profiles.from_points([0, 182], [5.0, 0.0], kind="step"),
+        parameters=parameters or {},
     )
-    daily = _run(scenario)
+    return _run(scenario)
+
+
+def _long_exposure_outlasts_pain_then_recovers():
+    # The default patient: sensitized at the end of the pain, still sensitized three months
+    # later (headache elevated, mostly the sensitization component), then back to normal
+    # over the months Kosek & Ordeberg 2000 report (6-14 months after the cause is removed).
+    daily = _long_exposure()
     threshold = daily["pain_threshold"]
     healthy_headache = _run(Scenario("healthy", duration=2))["headache"][0]
-    assert threshold[182 + 365] < 0.85
-    assert daily["headache"][182 + 365] > 10.0 * healthy_headache
-    # ... and what persists is the sensitization component.
-    assert daily["headache_sensitization"][182 + 365] > 0.5 * daily["headache"][182 + 365]
+    fall = 1.0 - threshold[182]
+    assert fall > 0.1
+    later = 182 + 91
+    assert 1.0 - threshold[later] > 0.5 * fall
+    assert daily["headache"][later] > 4.0 * healthy_headache
+    assert daily["headache_sensitization"][later] > 0.5 * daily["headache"][later]
+    regained = np.nonzero(1.0 - threshold[182:] <= 0.05 * fall)[0]
+    assert regained.size, "the default patient's threshold should recover"
+    assert 6.0 < regained[0] / MONTH < 14.0
+
+
+def _long_exposure_sticks_in_a_susceptible_patient():
+    # A patient above the bistability bound stays sensitized years after the pain stops.
+    daily = _long_exposure(SUSCEPTIBLE)
+    threshold = daily["pain_threshold"]
+    healthy_headache = _run(Scenario("healthy", duration=2))["headache"][0]
+    assert threshold[-1] < 0.85
+    assert daily["headache"][-1] > 10.0 * healthy_headache
+    assert daily["headache_sensitization"][-1] > 0.5 * daily["headache"][-1]
 
 
 def _hysteresis_loop():
@@ -176,13 +208,19 @@ def _hysteresis_loop():
 
 @pytest.mark.parametrize(
     "claim",
-    [_short_episode_resolves, _long_exposure_outlasts_pain, _hysteresis_loop],
-    ids=["short_episode_resolves", "long_exposure_outlasts_pain", "hysteresis_loop"],
+    [_short_episode_resolves, _long_exposure_outlasts_pain_then_recovers,
+     _long_exposure_sticks_in_a_susceptible_patient, _hysteresis_loop],
+    ids=["short_episode_resolves", "long_exposure_outlasts_pain_then_recovers",
+         "long_exposure_sticks_in_a_susceptible_patient", "hysteresis_loop"],
 )
 def test_4_chronification_short_resolves_long_persists_hysteresis(claim):
     """§2.4: "Chronification: a short episode of back pain resolves completely; long or
     intense exposure leaves a sensitized state that outlasts the back pain (a
     hysteresis loop when lumbar pain is raised and then lowered slowly)."
+
+    "Outlasts" is read with Kosek & Ordeberg 2000: for the default patient by
+    months (thresholds normal 6-14 months after the cause is removed); for a
+    susceptible patient (feedback above the bistability bound) for good.
     """
     claim()
 
@@ -310,8 +348,9 @@ def _ergonomics_fast_but_partial():
 
 
 def _nsaid_cytokines_not_lumbar_or_sensitization():
-    untreated = _run(treated_base())
-    treated = _run(treated_base((Treatment("nsaid", TREATMENT_START),)))
+    # A susceptible patient, so that the sensitization is established by the treatment start.
+    untreated = _run(treated_base(parameters=SUSCEPTIBLE))
+    treated = _run(treated_base((Treatment("nsaid", TREATMENT_START),), parameters=SUSCEPTIBLE))
     for name in ("il6", "tnf_alpha", "neuroinflammation", "headache_migraine"):
         assert _last_month(treated, name) < _last_month(untreated, name), name
     assert _last_month(treated, "headache_migraine") < 0.7 * _last_month(
@@ -322,7 +361,7 @@ def _nsaid_cytokines_not_lumbar_or_sensitization():
     )
     assert 0.0 < lumbar_change < 0.10
     start = int(TREATMENT_START)
-    assert untreated["pain_threshold"][start] < 0.8, "base patient should be sensitized"
+    assert untreated["pain_threshold"][start] < 0.9, "the patient should be sensitizing"
     assert (
         abs(_last_month(treated, "pain_threshold") - _last_month(untreated, "pain_threshold"))
         < 0.01
@@ -330,9 +369,10 @@ def _nsaid_cytokines_not_lumbar_or_sensitization():
 
 
 def _neuropathic_raises_threshold_over_weeks():
-    untreated = _run(treated_base())
+    untreated = _run(treated_base(parameters=SUSCEPTIBLE))
     treated = _run(
-        treated_base((Treatment("neuropathic_medication", TREATMENT_START, drug="duloxetine"),))
+        treated_base((Treatment("neuropathic_medication", TREATMENT_START, drug="duloxetine"),),
+                     parameters=SUSCEPTIBLE)
     )
     start = int(TREATMENT_START)
     rise = treated["pain_threshold"] - untreated["pain_threshold"]
@@ -404,16 +444,16 @@ def test_7_treatments_act_on_their_own_mechanisms(claim):
 
 # --- 8 -------------------------------------------------------------------------
 
-FLARES = dict(first=14.0, every=42.0, length=14.0, until=365.0)
+FLARES = dict(first=14.0, every=42.0, length=14.0)
 WARM_UP = 98  # two flare cycles before measuring
 
 
-def _flare_run(parameters=None, initial_state=None):
+def _flare_run(parameters=SUSCEPTIBLE, initial_state=None, duration=365):
     scenario = Scenario(
         "flares",
-        duration=365,
-        lumbar_pain=profiles.flares(1.0, 5.0, **FLARES),
-        parameters=parameters or {},
+        duration=duration,
+        lumbar_pain=profiles.flares(1.0, 5.0, until=float(duration), **FLARES),
+        parameters=parameters,
         initial_state=initial_state or {},
     )
     daily = _run(scenario)
@@ -422,7 +462,8 @@ def _flare_run(parameters=None, initial_state=None):
 
 def _sensitized_threshold() -> float:
     """Threshold on the chronified branch (persistent pain 5 for two years)."""
-    daily = _run(Scenario("chronify", duration=730, lumbar_pain=profiles.constant(5.0)))
+    daily = _run(Scenario("chronify", duration=730, lumbar_pain=profiles.constant(5.0),
+                          parameters=SUSCEPTIBLE))
     return float(daily["pain_threshold"][-1])
 
 
@@ -449,9 +490,10 @@ def test_8_mechanical_patients_coupled_sensitized_patients_decoupled():
     assert threshold.min() > 0.9
     assert mechanical_coupling > 0.9
 
-    # A sensitizing patient (default feedback) chronifies during the flares.
-    pain, headache, threshold = _flare_run()
-    assert threshold[-1] < 0.75
+    # A susceptible patient (feedback above the bistability bound) chronifies during the flares.
+    # Sensitization takes months to build (Marcuzzi et al. 2018), so two years of flares.
+    pain, headache, threshold = _flare_run(duration=730)
+    assert threshold[-1] < 0.8
     assert lagged_coupling(pain, headache) < mechanical_coupling - 0.15
 
     # Established sensitization: headache persists between flares when the back improves.
@@ -464,3 +506,94 @@ def test_8_mechanical_patients_coupled_sensitized_patients_decoupled():
     sens_ratio = sens_headache[w].min() / sens_headache[w].max()
     assert sens_ratio > 2.0 * mech_ratio
     assert sens_headache[w].min() > 3.0 * mech_headache[w].min()
+
+
+def _steady_headache(p, lumbar: float, sensitized: bool) -> float:
+    """Headache load at a stable steady state for constant back pain (disc 0.2, desk 0.3):
+    the most sensitized stable state, or the least."""
+    from lbp_headache.analysis import steady_states as ss
+
+    stable = [q for q in ss.fixed_points(p, ss.ConstantInputs(lumbar, 0.2, 0.3)) if q.stable]
+    point = stable[0] if sensitized else stable[-1]
+    return float(point.states[STATE_INDEX["headache_tension_type"]:
+                              STATE_INDEX["headache_sensitization"] + 1].sum())
+
+
+@pytest.mark.parametrize("lumbar", [3.0, 5.0])
+def test_8_in_steady_state_a_sensitized_headache_follows_back_pain_less(lumbar):
+    """§2.8 in steady state, not only while a patient chronifies: the elasticity of the
+    steady headache load to constant back pain (d ln H / d ln L, by +-10 %) of an
+    established sensitized patient (a susceptible person on the sensitized branch) is at
+    most 0.6 times a mechanical patient's (no feedback). Measured: 0.38 against 0.78 at
+    back pain 3, 0.42 against 1.03 at 5; the sensitization component does not follow the
+    back pain. With gain_central = 0 the two are the same and this fails."""
+    def elasticity(p, sensitized):
+        low = _steady_headache(p, 0.9 * lumbar, sensitized)
+        high = _steady_headache(p, 1.1 * lumbar, sensitized)
+        return (np.log(high) - np.log(low)) / (np.log(1.1) - np.log(0.9))
+
+    mechanical = elasticity(parameter_vector({"sensitization_feedback": 0.0}), False)
+    sensitized = elasticity(parameter_vector(SUSCEPTIBLE), True)
+    assert mechanical > 0.5
+    assert sensitized < 0.6 * mechanical, (sensitized, mechanical)
+
+
+def test_8_on_diaries_an_established_sensitized_patient_reports_weaker_coupling():
+    """§2.8 on what patients report: seeded diaries (day-to-day noise on both series,
+    analysis/diary.py) over the second year of recurring flares, for an established
+    sensitized patient and a mechanical one. The peak lagged correlation of reported
+    headache with reported back pain, averaged over 20 diaries, is lower for the
+    sensitized patient by at least 0.08 (measured 0.49 against 0.65; one diary's spread
+    is 0.04). The noiseless model series correlate alike (0.88 in both): the sensitized
+    headache is larger and steadier, so the back pain's share of its day-to-day variation
+    is smaller."""
+    from lbp_headache.analysis.diary import coupling, run_diary
+
+    def mean_coupling(parameters, initial_state):
+        scenario = Scenario("flares", duration=730,
+                            lumbar_pain=profiles.flares(1.0, 5.0, until=730.0, **FLARES),
+                            parameters=parameters, initial_state=initial_state)
+        result = simulate(scenario)
+        second_year = slice(365, None)
+        values = []
+        for seed in range(20):
+            diary = run_diary(result, seed)
+            values.append(coupling(diary.lumbar_pain[0, second_year],
+                                   diary.headache[0, second_year])["peak_correlation"])
+        return float(np.mean(values))
+
+    mechanical = mean_coupling({"sensitization_feedback": 0.0}, {})
+    sensitized = mean_coupling(SUSCEPTIBLE, {"pain_threshold": _sensitized_threshold()})
+    assert mechanical > 0.55
+    assert sensitized < mechanical - 0.08, (sensitized, mechanical)
+
+
+def test_6_the_inflammatory_pathway_carries_weight_across_people_with_a_herniation():
+    """Issue 14: the inflammatory pathway must matter where the literature gives it weight
+    (disc herniation with inflammation), not only in a corner of parameter space. 500
+    people drawn from the table's population spreads, the disc_herniation scenario
+    (disc activity 0.9 for six months): the migraine-like share of the headache load in
+    months 1-6 has a median of at least 25 % and reaches 15 % in at least 90 % of people
+    (measured on 2,000: median 34.5 %, 10th-90th percentile 21-51 %, 98 % at 15 %), and
+    it is larger than with the mild disc degeneration (0.2) of persistent back pain
+    (median 19 %)."""
+    from lbp_headache.core.parameters import PARAMETERS
+    from lbp_headache.core.states import HEADACHE_COMPONENTS
+    from lbp_headache.engine.batch import simulate_batch
+    from lbp_headache.population.distributions import from_table
+    from lbp_headache.scenario.reader import load_scenario
+
+    rng = np.random.default_rng(6)
+    rows = np.column_stack([from_table(p).draw(rng.random(500)) for p in PARAMETERS])
+    migraine = HEADACHE_COMPONENTS.index("headache_migraine")
+    shares = {}
+    for name in ("disc_herniation", "persistent_back_pain"):
+        scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+        result = simulate_batch(scenario, rows, record=HEADACHE_COMPONENTS)
+        assert np.all(result.status == 0)
+        load = result.states[:, 30:183, :].mean(axis=1)
+        shares[name] = load[:, migraine] / load.sum(axis=1)
+    herniation = shares["disc_herniation"]
+    assert np.median(herniation) >= 0.25
+    assert np.mean(herniation >= 0.15) >= 0.9
+    assert np.median(herniation) > np.median(shares["persistent_back_pain"]) + 0.1

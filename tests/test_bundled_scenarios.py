@@ -26,6 +26,7 @@ DURATIONS = {name: 12 for name in EXPECTED_NAMES} | {
     "chronification": 18, "physical_therapy": 18, "ergonomics": 18, "nsaid": 18,
     "duloxetine": 18, "multimodal_care": 18, "physical_therapy_stopped_early": 18,
     "nsaid_on_sensitization": 18, "diary_example": 6, "untreated_control": 18,
+    "acute_back_pain": 24,
 }
 # Treatment types of each scenario, all starting at month 6 unless stated.
 TREATMENTS = {

@@ -82,7 +82,10 @@ def test_the_live_run_gives_what_simulate_gives(name):
     reference = summarize(simulate(scenario))["metrics"]
     assert live["headache_days_per_month"] == pytest.approx(
         reference["headache_days_per_month"], abs=2e-3)
-    assert live["min_pain_threshold"] == pytest.approx(reference["min_pain_threshold"], abs=1e-5)
+    # 2e-5: the default patient's threshold ends near the edge of its bistable window of back
+    # pain (docs/model.md, "Chronification"), where it moves slowly and the two integrators'
+    # tolerances show (1.8e-5 for persistent_back_pain).
+    assert live["min_pain_threshold"] == pytest.approx(reference["min_pain_threshold"], abs=3e-5)
 
 
 def test_a_b_difference_adds_up_by_pathway(presets):
@@ -108,17 +111,25 @@ def test_bad_settings_are_problems_not_crashes(presets):
         settings_to_yaml({**presets["healthy"]["settings"], "duration": "long"})
 
 
-def test_hysteresis_loop_closes_without_feedback_and_sticks_with_it(presets):
+def test_hysteresis_loop_recovers_by_default_and_sticks_in_a_susceptible_patient(presets):
     runner = Runner()
-    stuck = hysteresis(runner, presets["persistent_back_pain"]["settings"])
+    # Feedback above the bistability bound at zero pain (docs/model.md, "Chronification").
+    susceptible = dict(presets["persistent_back_pain"]["settings"],
+                       parameters={"sensitization_feedback": 1.8})
+    stuck = hysteresis(runner, susceptible)
     assert stuck["stuck"] and stuck["recovers_at"] is None
-    assert 2.0 < stuck["falls_at"]["lumbar_pain"] < 7.0
-    settings = dict(presets["persistent_back_pain"]["settings"],
-                    parameters={"sensitization_feedback": 0.5})
-    loop = hysteresis(runner, settings)
-    assert not loop["stuck"]
-    # A loop: the threshold recovers at a lower back pain than the one it fell at.
-    assert loop["recovers_at"]["lumbar_pain"] < loop["falls_at"]["lumbar_pain"] - 1.0
+    # The default patient falls gradually (no jump) and recovers once the pain is gone,
+    # gradually: Kosek & Ordeberg 2000's months.
+    loop = hysteresis(runner, presets["persistent_back_pain"]["settings"])
+    assert not loop["stuck"] and loop["recovers_at"] is None and loop["falls_at"] is None
+    assert loop["final_threshold"] > 0.95
+    # A knife-edge patient (the earlier structure: a steep, cooperative response) falls
+    # abruptly: the jump is found where the drive crosses the switch.
+    knife_edge = dict(presets["persistent_back_pain"]["settings"], parameters={
+        "sensitization_hill": 6.0, "sensitization_half_drive": 0.55,
+        "sensitization_feedback": 1.0, "tau_sensitization": 50.0})
+    switch = hysteresis(runner, knife_edge)
+    assert 2.0 < switch["falls_at"]["lumbar_pain"] < 7.0
     # Late treatment meets a lower threshold and leaves more headache (duloxetine, the example).
     timing = stuck["timing"]
     assert timing["example"] and timing["treatments"] == ["neuropathic_medication"]

@@ -264,3 +264,35 @@ def test_segment_targets_and_ergonomics_window():
     targets = [s.inputs[U_ERGO_TARGET] for s in segments]
     assert targets == [0.0, P[INDEX["ergonomics_efficacy"]], 0.0]
     assert all(s.inputs[U_NSAID_TARGET] == 0.0 for s in segments)
+
+
+# --- neuropathic medication on back pain --------------------------------------------------
+
+
+def test_neuropathic_medication_relieves_back_pain_by_its_relief_times_its_effect():
+    """Duloxetine's trials measured back pain: the reported lumbar pain is the raw drive
+    times ``1 - neuropathic_lumbar_relief * E_neuro`` (with the other treatments off);
+    with the relief at 0 the drug leaves back pain alone."""
+    scenario = Scenario("duloxetine on constant pain", duration=120.0,
+                        lumbar_pain=profiles.constant(5.0),
+                        treatments=(Treatment("neuropathic_medication", start=30.0,
+                                              drug="duloxetine", dose=60.0),))
+    result = simulate(scenario)
+    effect = result.daily["neuropathic_effect"]
+    relief = P[INDEX["neuropathic_lumbar_relief"]]
+    assert relief > 0 and effect[-1] > 0.15
+    assert_allclose(result.daily["lumbar_pain"], 5.0 * (1.0 - relief * effect), rtol=1e-12)
+    assert result.daily["lumbar_pain"][-1] < 5.0 * (1.0 - 0.1)  # a real effect, not rounding
+    without = simulate(scenario, overrides={"neuropathic_lumbar_relief": 0.0})
+    assert_allclose(without.daily["lumbar_pain"], 5.0, rtol=0, atol=0)
+
+
+def test_no_parameter_set_makes_back_pain_negative_under_neuropathic_medication():
+    """The relief factor is clipped at 0: the largest relief (1.5) at the largest
+    effect (amitriptyline-like 0.9 would exceed 1) still leaves pain at or above 0."""
+    from lbp_headache.core.equations import effective_lumbar_pain
+
+    p = P.copy()
+    p[INDEX["neuropathic_lumbar_relief"]] = 1.5
+    assert effective_lumbar_pain(4.0, 0.0, 0.0, 0.9, p) == 0.0
+    assert effective_lumbar_pain(4.0, 0.0, 0.0, 0.5, p) == pytest.approx(4.0 * 0.25)

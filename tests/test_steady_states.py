@@ -51,7 +51,7 @@ def test_the_least_sensitized_steady_state_is_the_healthy_branch_iteration(seed)
     # equations.steady_state iterates from the healthy threshold: it lands on the stable
     # steady state with the highest threshold, which fixed_points lists last.
     compared = bistable = 0
-    for p in random_sets(10 + seed, 15):
+    for p in random_sets(10 + seed, 40):
         lumbar = float(np.random.default_rng(seed).uniform(0, 6))
         try:
             expected = steady_state(p, lumbar, 0.3, 0.2)
@@ -80,27 +80,44 @@ def test_without_feedback_there_is_exactly_one_steady_state():
 
 def test_a_simulation_settles_on_the_stable_state_each_side_of_the_unstable_one():
     p = parameter_vector()
-    inputs = ss.ConstantInputs(1.0, 0.0, 0.0)
+    inputs = ss.ConstantInputs(2.0, 0.0, 0.0)
     points = ss.fixed_points(p, inputs)
     assert [pt.stable for pt in points] == [True, False, True]  # the default is bistable here
     unstable = points[1].pain_threshold
     for offset, landing in ((-0.01, points[0]), (0.01, points[2])):
-        scenario = Scenario("settle", duration=3000.0, lumbar_pain=constant(1.0),
+        scenario = Scenario("settle", duration=3000.0, lumbar_pain=constant(2.0),
                             initial_state={"pain_threshold": unstable + offset})
         end = simulate(scenario).daily["pain_threshold"][-1]
         assert end == pytest.approx(landing.pain_threshold, abs=2e-3)
 
 
 def test_branches_and_folds_of_the_default_patient():
+    # The default patient is bistable only in a window of back pain between two folds:
+    # healthy alone without pain (the threshold recovers once the pain stops, Kosek &
+    # Ordeberg 2000), sensitized alone above the window (docs/model.md, "Chronification").
     p = parameter_vector()
     result = ss.branches(p, ss.ConstantInputs(0.0, 0.0, 0.0), ss.LUMBAR_PAIN,
                          np.linspace(0, 10, 101))
     counts = [len(points) for points in result.points]
     assert set(counts) == {1, 3}
+    assert counts[0] == 1 and result.points[0][0].pain_threshold == pytest.approx(1.0)
     folds = result.folds()
-    assert len(folds) == 1 and 2.0 < folds[0] < 4.0
-    # Below the fold two stable states, above it only the sensitized one.
+    assert len(folds) == 2 and 1.0 < folds[0] < folds[1] < 4.0
     bistable = result.bistable_values()
+    assert folds[0] - 0.1 < bistable.min() <= bistable.max() < folds[1] + 0.1
+
+
+def test_branches_and_fold_of_a_susceptible_patient():
+    # Feedback above the bound: the sensitized state survives without pain (one fold).
+    p = parameter_vector({"sensitization_feedback": 1.8})
+    result = ss.branches(p, ss.ConstantInputs(0.0, 0.0, 0.0), ss.LUMBAR_PAIN,
+                         np.linspace(0, 10, 101))
+    counts = [len(points) for points in result.points]
+    assert counts[0] == 3
+    folds = result.folds()
+    assert len(folds) == 1 and 1.0 < folds[0] < 4.0
+    bistable = result.bistable_values()
+    assert bistable.min() == 0.0
     assert bistable.max() < folds[0] < result.values[counts.index(1)] + 0.1
 
 
@@ -141,7 +158,9 @@ def test_steady_states_command_writes_tables_and_figures(tmp_path, capsys):
     rows = list(csv.DictReader((out / "fixed_points.csv").open()))
     assert {"lumbar_pain", "index", "stable", *STATE_NAMES} <= set(rows[0])
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["folds"] and summary["bistable"]["from"] == 0.0
+    # The default patient: bistable in a window of back pain above zero.
+    assert len(summary["folds"]) == 2
+    assert 0.0 < summary["bistable"]["from"] < summary["bistable"]["to"]
     assert "provenance" in summary and summary["red_flags"]
     assert "steady states over lumbar_pain 0 - 10" in capsys.readouterr().out
     # A rerun without the plane removes the plane's files it wrote, and nothing else.

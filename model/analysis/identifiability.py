@@ -127,7 +127,9 @@ def symmetries(p: np.ndarray | None = None, *, samples: int = SAMPLES,
     found = []
     largest = values[0] * np.linalg.norm(norms)  # a bound on the norm of the raw matrix
     for vector in basis:
-        vector = vector / vector[np.argmax(np.abs(vector))]
+        vector = vector / np.max(np.abs(vector))
+        # The same direction either way round: its first weight (in table order) positive.
+        vector = vector * np.sign(vector[np.flatnonzero(np.abs(vector) > SHOWN)[0]])
         residual = np.linalg.norm(matrix[:, inside] @ vector) / (largest * np.linalg.norm(vector))
         weights = {NAMES[inside[k]]: float(np.round(w, 6)) for k, w in enumerate(vector)
                    if abs(w) > SHOWN}

@@ -130,7 +130,7 @@ def threshold_rate(threshold, inputs: ConstantInputs, p: np.ndarray):
     """
     pt, _, nsaid, neuro = inputs.effects
     threshold = np.asarray(threshold, dtype=float)
-    lumbar = effective_lumbar_pain(inputs.lumbar_pain, pt, nsaid, p)
+    lumbar = effective_lumbar_pain(inputs.lumbar_pain, pt, nsaid, neuro, p)
     target = threshold_target(lumbar, sensitization_level(threshold, p), neuro, p)
     tau = np.where(target > threshold, p[INDEX["tau_desensitization"]],
                    p[INDEX["tau_sensitization"]])

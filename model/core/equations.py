@@ -115,6 +115,7 @@ P_NSAID_LUMBAR = INDEX["nsaid_lumbar_relief"]
 P_TAU_NEURO_ONSET = INDEX["tau_neuropathic_onset"]
 P_TAU_NEURO_OFFSET = INDEX["tau_neuropathic_offset"]
 P_NEURO_RESTORATION = INDEX["neuropathic_restoration_rate"]
+P_NEURO_LUMBAR = INDEX["neuropathic_lumbar_relief"]
 
 
 def power(x, n):
@@ -146,10 +147,17 @@ def relax_rate(target, value, tau_up, tau_down):
 # --- mechanical pathway ------------------------------------------------------
 
 
-def effective_lumbar_pain(raw, pt_effect, nsaid_effect, p, k=0, stride=1):
-    """Lumbar pain after treatment: ``L = L_raw (1 - r_PT E_PT)(1 - r_NSAID E_NSAID)``."""
+def effective_lumbar_pain(raw, pt_effect, nsaid_effect, neuro_effect, p, k=0, stride=1):
+    """Lumbar pain after treatment:
+    ``L = L_raw (1 - r_PT E_PT)(1 - r_NSAID E_NSAID)(1 - r_neuro E_neuro)``.
+
+    The last factor is the analgesia of neuropathic medication on back pain itself
+    (what the duloxetine trials measured), clipped at 0 so no parameter set can make
+    pain negative.
+    """
+    neuro_factor = np.maximum(1.0 - p[P_NEURO_LUMBAR * stride + k] * neuro_effect, 0.0)
     return (raw * (1.0 - p[P_PT_LUMBAR * stride + k] * pt_effect)
-            * (1.0 - p[P_NSAID_LUMBAR * stride + k] * nsaid_effect))
+            * (1.0 - p[P_NSAID_LUMBAR * stride + k] * nsaid_effect) * neuro_factor)
 
 
 def posture_target(lumbar_pain, ergonomic_load, pt_effect, ergo_effect, p, k=0, stride=1):
@@ -315,7 +323,7 @@ def rhs_at(t, y, iy, p, ip, u, iu, dydt, idy, stride) -> None:
     nsaid = y[NSAID_EFFECT * stride + iy]
     neuro = y[NEURO_EFFECT * stride + iy]
 
-    lumbar = effective_lumbar_pain(raw_lumbar, pt, nsaid, p, ip, stride)
+    lumbar = effective_lumbar_pain(raw_lumbar, pt, nsaid, neuro, p, ip, stride)
 
     # Mechanical pathway.
     dydt[POSTURE * stride + idy] = ((posture_target(lumbar, ergonomic, pt, ergo, p, ip, stride)
@@ -453,7 +461,7 @@ def equilibrium_states(threshold, lumbar_pain: float, disc_degeneration: float,
     pt, ergo, nsaid, neuro = effects
     threshold = np.asarray(threshold, dtype=float)
     y = np.zeros((N_STATES,) + np.broadcast_shapes(threshold.shape, np.shape(p)[1:]))
-    lumbar = effective_lumbar_pain(lumbar_pain, pt, nsaid, p)
+    lumbar = effective_lumbar_pain(lumbar_pain, pt, nsaid, neuro, p)
     y[POSTURE] = posture_target(lumbar, ergonomic_load, pt, ergo, p)
     y[NECK] = neck_tension_target(y[POSTURE], pt, p)
     y[THRESHOLD] = threshold

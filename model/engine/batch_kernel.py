@@ -100,17 +100,17 @@ Daily values
     bounds its error on long quiet stretches.
 
     Only a step's first day evaluates the extension's phi functions at that
-    day's own distance into the step. Each later day in the same step is
-    carried on from the day before: ``y(s + 1) = exp(-rate) y(s) + sum_k n_k
-    k! phi_{k+1}(-rate)``, where ``n_k`` are the Taylor coefficients of the
-    interpolated ``N`` at ``s``. This is the same extension, exact for that
-    ``N`` (tested against the extension evaluated afresh, to 1e-13). Its
-    weights depend only on the loss rate, which is fixed in a segment, so
-    they are computed once per segment. Days are computed for all lanes at
-    once, the m-th day of every lane's step together, so the loops over lanes
-    vectorize. Recording every state costs about 0.3 times the integration
-    more than recording the headache alone; before, it cost 0.5 times more
-    (benchmarks/README.md).
+    day's own distance into the step, for every lane at once. Each later day
+    in the same step is carried on from the day before: ``y(s + 1) =
+    exp(-rate) y(s) + sum_k n_k k! phi_{k+1}(-rate)``, where ``n_k`` are the
+    Taylor coefficients of the interpolated ``N`` at ``s``. This is the same
+    extension, exact for that ``N`` (tested against the extension evaluated
+    afresh, to 1e-13). Its weights depend only on the loss rate, which is
+    fixed in a segment, so they are computed once per segment; a lane's
+    recorded states are carried side by side, in a loop over states that
+    vectorizes. Measured on 1,000 uniform sets (one thread): recording every
+    state costs 1.33-1.37 times the headache-only run, against 1.52 before,
+    and the headache-only run is 4 % faster (benchmarks/README.md).
 
 Lanes (SIMD)
     Sets are integrated side by side in :data:`LANES` lanes: every array holds
@@ -195,6 +195,12 @@ ACCUMULATION_FLOOR = 0.2
 # times atol (module docstring).
 NEUROINFLAMMATION_ABSOLUTE_SCALE = 10.0
 N_PARAMETERS = len(NAMES)
+# Rows of the scratch that carries one lane's daily values from day to day (a state each).
+CARRY_WIDTH = 16
+CARRY_NARROW = 4
+assert N_STATES <= CARRY_WIDTH
+(CARRY_N1, CARRY_POLY_1, CARRY_POLY_2, CARRY_POLY_3, CARRY_POLY_4, CARRY_DAY_E, CARRY_DAY_0,
+ CARRY_DAY_1, CARRY_DAY_2, CARRY_DAY_3, CARRY_DAY_4) = (CARRY_WIDTH * r for r in range(1, 12))
 _EFFECT_STATES = (PT_EFFECT, ERGO_EFFECT, NSAID_EFFECT, NEURO_EFFECT)
 # The treatment effects come last: states below N_GENERAL go through the whole method.
 N_GENERAL = PT_EFFECT
@@ -424,6 +430,24 @@ try:
                 + day_4 * c4)
 
     @register_jitable(**_INLINE)
+    def _carried_day(carry, q, span):
+        """:func:`_next_day_value` of the state in column ``q`` of the lane's ``carry``."""
+        return _next_day_value(
+            carry[q], carry[CARRY_N1 + q], carry[CARRY_POLY_1 + q], carry[CARRY_POLY_2 + q],
+            carry[CARRY_POLY_3 + q], carry[CARRY_POLY_4 + q], span, carry[CARRY_DAY_E + q],
+            carry[CARRY_DAY_0 + q], carry[CARRY_DAY_1 + q], carry[CARRY_DAY_2 + q],
+            carry[CARRY_DAY_3 + q], carry[CARRY_DAY_4 + q])
+
+    @register_jitable(**_INLINE)
+    def _store_day(row, at_end, w, y_new, daily, k, lanes, record, low, high):
+        """A day's recorded states into ``row``, clipped to their ranges: from ``daily``,
+        or the new solution itself where the day is the step's end."""
+        source = y_new if at_end else daily
+        for j in range(record.size):
+            i = record[j]
+            row[j] = min(max(w[source + i * lanes + k], low[i]), high[i])
+
+    @register_jitable(**_INLINE)
     def _record_state(y, k, lanes, record, low, high, row):
         for j in range(record.size):
             i = record[j]
@@ -472,13 +496,12 @@ try:
         R234, R0123, R1234, R01234 = (base + 15 * lanes, base + 16 * lanes, base + 17 * lanes,
                                       base + 18 * lanes)
         SHIFT, RANGE, FLOOR = base + 19 * lanes, base + 20 * lanes, base + 21 * lanes
-        CORRECTION, T_START, SPAN, PREVIOUS_SPAN = (base + 22 * lanes, base + 23 * lanes,
-                                                    base + 24 * lanes, base + 25 * lanes)
+        CORRECTION, T_START, SPAN = base + 22 * lanes, base + 23 * lanes, base + 24 * lanes
         # The continuous extension's weights at a day (one coefficient row at a time).
-        G0, G1, G2, G3 = base + 26 * lanes, base + 27 * lanes, base + 28 * lanes, base + 29 * lanes
-        G_CUBIC, G_QUARTIC = base + 30 * lanes, base + 31 * lanes
+        G0, G1, G2, G3 = base + 25 * lanes, base + 26 * lanes, base + 27 * lanes, base + 28 * lanes
+        G_CUBIC, G_QUARTIC = base + 29 * lanes, base + 30 * lanes
         # ... then the parameters and segment inputs of each lane.
-        P = base + 32 * lanes
+        P = base + 31 * lanes
         U = P + n_parameters * lanes
         w = np.zeros(U + n_inputs * lanes)
         y = w[Y:Y + size]
@@ -497,6 +520,15 @@ try:
         recorded = np.zeros(n, dtype=np.bool_)
         for j in range(record.size):
             recorded[record[j]] = True
+        first_recorded = n
+        last_recorded = 0
+        for j in range(record.size):
+            first_recorded = min(first_recorded, record[j])
+            last_recorded = max(last_recorded, record[j] + 1)
+        # One lane's recorded states (from the first to the last) side by side, one row of
+        # CARRY_WIDTH per quantity.
+        carry = np.zeros(12 * CARRY_WIDTH)
+        narrow = last_recorded - first_recorded <= CARRY_NARROW
         leads = np.zeros(n, dtype=np.bool_)
         for i in range(n):
             leads[i] = recorded[i]
@@ -846,76 +878,87 @@ try:
                 lane_set[k] = -1
                 active -= 1
 
-            # Daily values inside the accepted steps (module docstring, Daily values): the
-            # m-th day of every lane at once, so the loops over lanes vectorize (lanes with
-            # fewer days compute and store nothing; measured faster than lane by lane). A
-            # step's first day comes from the continuous extension, each following day (a
-            # whole day later: the grid's only other point, the run's end, is a step's end)
-            # from the day before it (:func:`_next_day_value`).
-            most = 0
+            # Daily values inside the accepted steps (module docstring, Daily values). A
+            # step's first day comes from the continuous extension, for every lane at once
+            # (the loops over lanes vectorize); each following day (a whole day later: the
+            # grid's only other point, the run's end, is a step's end) from the day before
+            # it (:func:`_next_day_value`), lane by lane, in a loop over the lane's states
+            # (copied side by side into ``carry``, so that loop vectorizes).
+            any_day = False
             for k in range(lanes):
-                most = max(most, record_count[k] if record.size > 0 else 0)
-            for m in range(most):
-                for k in range(lanes):
-                    valid = m < record_count[k]
-                    day_time = days[record_first[k] + m] if valid else w[T_START + k]
-                    span = day_time - w[T_START + k]
-                    w[PREVIOUS_SPAN + k] = w[SPAN + k]
-                    w[SPAN + k] = span
-                if m == 0:
-                    for i in range(n):
-                        if not recorded[i]:
-                            continue
-                        if leads[i]:
-                            row = _coefficient_row(i) * lanes
-                            explicit = True
-                            for k in range(lanes):
-                                explicit &= w[RATES + row + k] == 0.0
-                            if explicit:  # the threshold, inactive treatments: phi_k(0) = 1/k!
-                                for k in range(lanes):
-                                    (w[G0 + k], w[G1 + k], w[G2 + k], w[G3 + k],
-                                     w[G_CUBIC + k], w[G_QUARTIC + k]) = _polynomial_weights(
-                                        w[SPAN + k], w[H_PREVIOUS + k], w[SHIFT + k],
-                                        1.0, 1.0, _F2, _F3, _F4, _F5)
-                            else:
-                                for k in range(lanes):
-                                    (w[G0 + k], w[G1 + k], w[G2 + k], w[G3 + k],
-                                     w[G_CUBIC + k], w[G_QUARTIC + k]) = _extension_weights(
-                                        w[RATES + row + k], w[SPAN + k], w[H_PREVIOUS + k],
-                                        w[SHIFT + k])
+                valid = record_count[k] > 0 and record.size > 0
+                any_day |= valid
+                day_time = days[record_first[k]] if valid else w[T_START + k]
+                w[SPAN + k] = day_time - w[T_START + k]
+            for i in range(n if any_day else 0):
+                if not recorded[i]:
+                    continue
+                if leads[i]:
+                    row = _coefficient_row(i) * lanes
+                    explicit = True
+                    for k in range(lanes):
+                        explicit &= w[RATES + row + k] == 0.0
+                    if explicit:  # the threshold, inactive treatments: phi_k(0) = 1/k!
                         for k in range(lanes):
-                            c = i * lanes + k
-                            w[DAILY + c] = _extension_value(
-                                w[Y + c], w[N1 + c], w[N5 + c], w[END + c], w[D3 + c],
-                                w[D4 + c], w[G0 + k], w[G1 + k], w[G2 + k], w[G3 + k],
-                                w[G_CUBIC + k], w[G_QUARTIC + k])
-                            # N over the step in powers of its time, for the following days.
-                            (w[POLY_1 + c], w[POLY_2 + c], w[POLY_3 + c],
-                             w[POLY_4 + c]) = _step_polynomial(
-                                w[N1 + c], w[N5 + c], w[END + c], w[D3 + c], w[D4 + c],
-                                w[H_PREVIOUS + k], w[SHIFT + k])
-                else:
-                    for i in range(n):
-                        if not recorded[i]:
-                            continue
+                            (w[G0 + k], w[G1 + k], w[G2 + k], w[G3 + k], w[G_CUBIC + k],
+                             w[G_QUARTIC + k]) = _polynomial_weights(
+                                w[SPAN + k], w[H_PREVIOUS + k], w[SHIFT + k],
+                                1.0, 1.0, _F2, _F3, _F4, _F5)
+                    else:
                         for k in range(lanes):
-                            c = i * lanes + k
-                            w[DAILY + c] = _next_day_value(
-                                w[DAILY + c], w[N1 + c], w[POLY_1 + c], w[POLY_2 + c],
-                                w[POLY_3 + c], w[POLY_4 + c], w[PREVIOUS_SPAN + k],
-                                w[DAY_E + c], w[DAY_0 + c], w[DAY_1 + c], w[DAY_2 + c],
-                                w[DAY_3 + c], w[DAY_4 + c])
+                            (w[G0 + k], w[G1 + k], w[G2 + k], w[G3 + k], w[G_CUBIC + k],
+                             w[G_QUARTIC + k]) = _extension_weights(
+                                w[RATES + row + k], w[SPAN + k], w[H_PREVIOUS + k],
+                                w[SHIFT + k])
                 for k in range(lanes):
-                    if m >= record_count[k]:
-                        continue
-                    s = lane_set[k]
-                    day = record_first[k] + m
-                    # The step's end is recorded as it is.
+                    c = i * lanes + k
+                    w[DAILY + c] = _extension_value(
+                        w[Y + c], w[N1 + c], w[N5 + c], w[END + c], w[D3 + c], w[D4 + c],
+                        w[G0 + k], w[G1 + k], w[G2 + k], w[G3 + k], w[G_CUBIC + k],
+                        w[G_QUARTIC + k])
+                    # N over the step in powers of its time, for the following days.
+                    (w[POLY_1 + c], w[POLY_2 + c], w[POLY_3 + c], w[POLY_4 + c]) = (
+                        _step_polynomial(w[N1 + c], w[N5 + c], w[END + c], w[D3 + c],
+                                         w[D4 + c], w[H_PREVIOUS + k], w[SHIFT + k]))
+            for k in range(lanes if any_day else 0):
+                count = record_count[k]
+                if count == 0:
+                    continue
+                s = lane_set[k]
+                first = record_first[k]
+                _store_day(out[s, first], days[first] == w[T_NEXT + k], w, Y_NEW, DAILY, k,
+                           lanes, record, low, high)
+                if count == 1:
+                    continue
+                for q in range(last_recorded - first_recorded):
+                    c = (first_recorded + q) * lanes + k
+                    carry[q] = w[DAILY + c]
+                    carry[CARRY_N1 + q] = w[N1 + c]
+                    carry[CARRY_POLY_1 + q] = w[POLY_1 + c]
+                    carry[CARRY_POLY_2 + q] = w[POLY_2 + c]
+                    carry[CARRY_POLY_3 + q] = w[POLY_3 + c]
+                    carry[CARRY_POLY_4 + q] = w[POLY_4 + c]
+                    carry[CARRY_DAY_E + q] = w[DAY_E + c]
+                    carry[CARRY_DAY_0 + q] = w[DAY_0 + c]
+                    carry[CARRY_DAY_1 + q] = w[DAY_1 + c]
+                    carry[CARRY_DAY_2 + q] = w[DAY_2 + c]
+                    carry[CARRY_DAY_3 + q] = w[DAY_3 + c]
+                    carry[CARRY_DAY_4 + q] = w[DAY_4 + c]
+                for day in range(first + 1, first + count):
+                    span = days[day - 1] - w[T_START + k]
+                    # Loops of a fixed length (the compiler then sees that they write
+                    # apart from what they read, and vectorizes them): 4 states cover
+                    # the headache components.
+                    if narrow:
+                        for q in range(CARRY_NARROW):
+                            carry[q] = _carried_day(carry, q, span)
+                    else:
+                        for q in range(CARRY_WIDTH):
+                            carry[q] = _carried_day(carry, q, span)
                     at_end = days[day] == w[T_NEXT + k]
                     for j in range(record.size):
                         i = record[j]
-                        c = i * lanes + k
-                        value = w[Y_NEW + c] if at_end else w[DAILY + c]
+                        value = w[Y_NEW + i * lanes + k] if at_end else carry[i - first_recorded]
                         out[s, day, j] = min(max(value, low[i]), high[i])
 
             for i in range(n):

@@ -10,6 +10,7 @@ from lbp_headache.core.equations import effective_lumbar_pain, steady_state
 from lbp_headache.core.parameters import parameter_vector
 from lbp_headache.core.states import (
     HEADACHE_COMPONENTS,
+    NEURO_EFFECT,
     NSAID_EFFECT,
     PT_EFFECT,
     STATE_INDEX,
@@ -93,7 +94,8 @@ def _columns(scenario: Scenario, segments: list[Segment], times: np.ndarray,
     for k, segment in enumerate(segments):
         rows = which == k
         lumbar[rows] = effective_lumbar_pain(
-            raw[rows], states[rows, PT_EFFECT], states[rows, NSAID_EFFECT], segment.parameters
+            raw[rows], states[rows, PT_EFFECT], states[rows, NSAID_EFFECT],
+            states[rows, NEURO_EFFECT], segment.parameters
         )
     table["lumbar_pain"] = lumbar
     table["disc_degeneration"] = scenario.disc_degeneration(times)

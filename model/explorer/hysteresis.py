@@ -1,13 +1,14 @@
 """The hysteresis view: raise the back pain slowly, lower it again, and watch the threshold.
 
-Central sensitization is bistable (science.md behaviour 4): on the way up the
-pain threshold falls abruptly once the drive is strong enough, and on the way
-down it recovers only at a much lower back pain, or not at all (the system is
-"stuck" sensitized). With the current parameters, the lumbar pain rises
-linearly from 0 to ``peak`` over ``ramp`` days, falls back to 0 over the same
-time, and stays at 0 for half that time; the page draws the threshold against
-the lumbar pain (a loop) and marks where it jumps: the steepest fall on the
-way up and the steepest recovery on the way down.
+Central sensitization may be bistable (science.md behaviour 4; in part of the
+population, docs/model.md "Chronification"): on the way up the pain threshold
+falls, abruptly or gradually, and on the way down it recovers at a lower back
+pain, gradually, or not at all (the system is "stuck" sensitized). With the
+current parameters, the lumbar pain rises linearly from 0 to ``peak`` over
+``ramp`` days, falls back to 0 over the same time, and stays at 0 for half
+that time; the page draws the threshold against the lumbar pain (a loop) and
+marks where it jumps, if it does: the steepest fall on the way up and the
+steepest recovery on the way down.
 
 Why late treatment is harder: the same treatments started early (month 2)
 and late (month 8) in the current scenario; a late start meets a threshold
@@ -30,6 +31,7 @@ EARLY, LATE = 2 * CALENDAR_MONTH_DAYS, 8 * CALENDAR_MONTH_DAYS
 EXAMPLE_TREATMENT = {"type": "neuropathic_medication", "drug": "duloxetine", "dose": 60.0,
                      "start": EARLY, "stop": None, "adherence": 1.0}
 RECOVERED = 0.95  # a threshold above this at the end counts as recovered
+JUMP_RATIO = 3.0  # a jump: the steepest change this many times the average (see _jump)
 
 
 def loop_settings(settings: Mapping, peak: float, ramp: float) -> dict:
@@ -47,9 +49,20 @@ def loop_settings(settings: Mapping, peak: float, ramp: float) -> dict:
 
 def _jump(days: np.ndarray, lumbar: np.ndarray, threshold: np.ndarray, part: slice,
           sign: float) -> dict | None:
-    """The day of the steepest change of sign ``sign`` in ``part``, if the change is clear."""
+    """The day of the steepest change of sign ``sign`` in ``part``, if it is a jump.
+
+    A jump is a change of at least 0.1 % per day that is at least
+    :data:`JUMP_RATIO` times steeper than the threshold's average change over
+    the part: a switch concentrated in weeks, not a fall spread over the ramp
+    (measured on a 12-month ramp to 7: 4.3 times for the earlier knife-edge
+    structure, 2.3 for today's default and susceptible patients).
+    """
     rate = np.gradient(threshold[part], days[part]) * sign
-    if rate.size == 0 or float(np.max(rate)) < 1e-3:  # less than 0.1 % per day: no jump
+    if rate.size < 2 or float(np.max(rate)) < 1e-3:  # less than 0.1 % per day: no jump
+        return None
+    span = float(days[part][-1] - days[part][0])
+    average = float(np.ptp(threshold[part])) / span
+    if float(np.max(rate)) < JUMP_RATIO * average:
         return None
     k = int(np.argmax(rate)) + (part.start or 0)
     return {"day": float(days[k]), "lumbar_pain": float(lumbar[k]),

@@ -63,6 +63,7 @@ def batch_result(scenario: Scenario) -> Result:
         rows = which == k
         lumbar[rows] = effective_lumbar_pain(raw[rows], table["physical_therapy_effect"][rows],
                                              table["nsaid_effect"][rows],
+                                             table["neuropathic_effect"][rows],
                                              batch.segment_parameters[0, k])
     table["lumbar_pain"] = lumbar
     table["disc_degeneration"] = scenario.disc_degeneration(days)

@@ -31,7 +31,7 @@ from lbp_headache.scenario.record import Scenario
 
 # States a diary needs: the headache components, the threshold, the effects on lumbar pain.
 DIARY_STATES = (*HEADACHE_COMPONENTS, "pain_threshold", "physical_therapy_effect",
-                "nsaid_effect")
+                "nsaid_effect", "neuropathic_effect")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ def simulate_patients(scenario: Scenario, rows: np.ndarray, inputs: PatientInput
     raw = np.clip(inputs.lumbar_at(days), 0.0, None)
     parameters = rows.T[:, :, None]
     daily["lumbar_pain"] = effective_lumbar_pain(raw, daily["physical_therapy_effect"],
-                                                 daily["nsaid_effect"], parameters)
+                                                 daily["nsaid_effect"],
+                                                 daily["neuropathic_effect"], parameters)
     expectation = expectation_effect(scenario.treatments, days, rows)
     if not diary:
         return PatientRun(batch.status, daily, None, expectation)

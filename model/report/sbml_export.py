@@ -119,7 +119,8 @@ def _equation_rules() -> tuple[tuple[str, str], ...]:
     n_headache = "headache_hill"
     return (
         ("lumbar_pain", "lumbar_pain_raw * (1 - physical_therapy_lumbar_relief"
-                        " * physical_therapy_effect) * (1 - nsaid_lumbar_relief * nsaid_effect)"),
+                        " * physical_therapy_effect) * (1 - nsaid_lumbar_relief * nsaid_effect)"
+                        " * max(1 - neuropathic_lumbar_relief * neuropathic_effect, 0)"),
         # Mechanical pathway.
         ("posture_compensation", "gain_posture_lumbar * posture_chain_stiffness * lumbar_pain"
                                  " + gain_posture_ergonomic * ergonomic_load"

@@ -279,7 +279,9 @@ def decomposition(result: TrialResult) -> dict:
                 parts = {"natural_course": natural, "regression_to_the_mean": untreated - natural,
                          "expectation": (expectation - untreated) if blinded else 0.0,
                          "dropout": change - complete}
-                parts["specific"] = change - sum(parts.values())
+                # The rest: change minus the parts above, which is the complete arm against
+                # its comparator (written so that a placebo arm's is exactly 0).
+                parts["specific"] = complete - (expectation if blinded else untreated)
                 shares = {k: (v / change if change != 0 else None) for k, v in parts.items()}
                 per_arm[arm.name] = {"change": change, "parts": parts, "shares": shares}
             out[f"{endpoint}@day{day:g}"] = per_arm

@@ -27,7 +27,8 @@ from lbp_headache.engine.compile_cache import numba_cache_for
 effective_lumbar_pain = batch_kernel.equations.effective_lumbar_pain
 
 
-def _weekly_into(states, components, pt_state, nsaid_state, raw_lumbar, rows, diary_parameters,
+def _weekly_into(states, components, pt_state, nsaid_state, neuro_state, raw_lumbar, rows,
+                 diary_parameters,
                  expectations, reliefs, use_factor, headache_normals, lumbar_normals,
                  day_uniforms, first, n_weeks, headache_max, days_out, back_out, intensity_out,
                  expected_out, mechanistic_back_out):  # pragma: no cover - compiled
@@ -69,7 +70,8 @@ def _weekly_into(states, components, pt_state, nsaid_state, raw_lumbar, rows, di
             for c in range(n_components):
                 load += states[row, whole, components[c]]
             pain = effective_lumbar_pain(raw_lumbar[row, whole], states[row, whole, pt_state],
-                                         states[row, whole, nsaid_state], p)
+                                         states[row, whole, nsaid_state],
+                                         states[row, whole, neuro_state], p)
             if whole > first:
                 head[whole - 1] = 0.5 * (previous_head + load)
                 lumbar[whole - 1] = 0.5 * (previous_lumbar + pain)

@@ -155,8 +155,10 @@ def run_chunk(job: ChunkJob) -> dict[str, np.ndarray]:
 
 
 def _needs_effects(wanted: set[str], state: str) -> bool:
-    # Effective lumbar pain is computed from the physical therapy and NSAID effects.
-    return "lumbar_pain" in wanted and state in ("physical_therapy_effect", "nsaid_effect")
+    # Effective lumbar pain is computed from the physical therapy, NSAID and neuropathic
+    # effects.
+    return "lumbar_pain" in wanted and state in ("physical_therapy_effect", "nsaid_effect",
+                                                 "neuropathic_effect")
 
 
 def _daily_variable(name: str, daily: dict, batch, scenario: Scenario) -> np.ndarray:
@@ -175,7 +177,7 @@ def _daily_variable(name: str, daily: dict, batch, scenario: Scenario) -> np.nda
                           batch.segment_starts.size - 1)
         p = batch.segment_parameters[:, segment, :].transpose(2, 0, 1)
         return effective_lumbar_pain(raw[None, :], daily["physical_therapy_effect"],
-                                     daily["nsaid_effect"], p)
+                                     daily["nsaid_effect"], daily["neuropathic_effect"], p)
     raise KeyError(name)
 
 

@@ -637,7 +637,8 @@ function renderHysteresis(h) {
     : "The threshold falls gradually on the way up, without a jump";
   const back = h.recovers_at
     ? `, and recovers at back pain ${h.recovers_at.lumbar_pain.toFixed(1)} on the way down.`
-    : `, and does not recover on the way down: it ends at ${h.final_threshold.toFixed(2)}.`;
+    : h.stuck ? `, and does not recover on the way down: it ends at ${h.final_threshold.toFixed(2)}.`
+    : `, and recovers gradually, without a jump, on the way down: it ends at ${h.final_threshold.toFixed(2)}.`;
   $("h-summary").textContent = falls + back + (h.stuck
     ? " The nervous system stays sensitized after the back pain is gone (chronification)."
     : " Once the pain is gone the system recovers.");
