@@ -419,3 +419,25 @@ def test_the_shared_queue_hands_every_set_to_exactly_one_thread():
         thread.join()
     assert_array_equal(taken, 1)
     assert queue[0] == n + 2  # each thread's last call found the queue empty
+
+
+def test_the_output_is_allocated_without_changing_numpys_huge_page_setting():
+    """The daily values are allocated with NumPy's huge-page advice off (the kernel's
+    compaction stalled the threads writing them, benchmarks/README.md), and NumPy's own
+    setting is restored afterwards, whatever it was."""
+    from lbp_headache.engine.batch import _huge_page_switch, output_array
+
+    switch = _huge_page_switch()
+    if switch is None:
+        pytest.skip("this NumPy has no huge-page switch")
+    seen = []
+    original = switch(True)
+    try:
+        for setting in (True, False):
+            switch(setting)
+            out = output_array((2000, 367, 4))
+            assert out.shape == (2000, 367, 4) and out.dtype == float
+            seen.append(switch(setting))  # the setting in force after the allocation
+    finally:
+        switch(original)
+    assert seen == [True, False]
