@@ -68,6 +68,28 @@ def test_treatment_windows_mark_their_start_and_end(treated):
     assert shading, "treatment windows shaded strongly enough for a projector"
 
 
+def test_hundreds_of_courses_are_drawn_in_bounded_work():
+    """A scenario may list hundreds of courses (the fuzzer's had 3,000 and drew for 50 s):
+    at most MARKED_ONE_BY_ONE windows get lines of their own, the rest one collection per
+    line style, and at most MAX_BRACKETS labelled brackets are stacked, then one line
+    says how many more there are. Every start still gets its line."""
+    from lbp_headache.report.treatment_marks import MARKED_ONE_BY_ONE, MAX_BRACKETS
+
+    courses = tuple(Treatment("nsaid", float(day), float(day) + 1.0, dose=1200.0)
+                    for day in range(10, 310, 2))
+    result = simulate(Scenario(name="many", duration=400.0, lumbar_pain=constant(4.0),
+                               treatments=courses))
+    ax = plot_headache_by_pathway(result)
+    own_lines = [line for line in ax.lines if len(set(line.get_xdata())) == 1]
+    assert len(own_lines) == 2 * MARKED_ONE_BY_ONE
+    collected = sum(len(c.get_segments()) for c in ax.collections
+                    if type(c).__name__ == "LineCollection")
+    assert len(own_lines) + collected == 2 * len(courses)
+    labels = [t.get_text() for t in ax.texts if t.get_text()]
+    assert len(labels) == MAX_BRACKETS + 1
+    assert labels[-1].startswith(f"+ {len(courses) - MAX_BRACKETS:,} more treatment windows")
+
+
 def test_a_course_to_the_end_says_so():
     result = simulate(Scenario(name="on", duration=60.0, lumbar_pain=constant(4.0),
                                treatments=(Treatment("ergonomics", 10.0),)))

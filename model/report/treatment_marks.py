@@ -14,6 +14,11 @@ from lbp_headache.engine.result import Result
 from lbp_headache.report.figure_style import COLORS, treatment_windows
 
 SHADE_ALPHA = 0.18
+# Windows drawn as lines of their own; more go into one collection (a scenario may list
+# thousands of courses, and a line each took over 20 s to draw: docs/fuzzing.md).
+MARKED_ONE_BY_ONE = 12
+# Labelled brackets stacked from the top; beyond, one line says how many more there are.
+MAX_BRACKETS = 6
 
 
 def treatment_groups(result: Result) -> list[tuple[float, float, list[str]]]:
@@ -71,10 +76,17 @@ def mark_treatments(ax, result: Result, scale: float, *, labels: bool = True) ->
         ax.axvspan(start / scale, stop / scale, color=COLORS["treatment"], alpha=SHADE_ALPHA,
                    lw=0, zorder=0)
     groups = treatment_groups(result)
-    for start, stop, _ in groups:
+    for start, stop, _ in groups[:MARKED_ONE_BY_ONE]:
         ax.axvline(start / scale, color=edge, lw=2.5, ls="-", zorder=1)
         if stop < end:
             ax.axvline(stop / scale, color=edge, lw=2.5, ls="--", zorder=1)
+    rest = groups[MARKED_ONE_BY_ONE:]
+    if rest:  # hundreds of courses: one collection per line style, not a line each
+        across = ax.get_xaxis_transform()
+        ax.vlines([start / scale for start, _, _ in rest], 0, 1, transform=across,
+                  colors=edge, lw=2.5, linestyles="-", zorder=1)
+        ax.vlines([stop / scale for _, stop, _ in rest if stop < end], 0, 1,
+                  transform=across, colors=edge, lw=2.5, linestyles="--", zorder=1)
     if not labels:
         return 0
     # Rows from the top down; a label wraps to the room right of its start (or left of its
@@ -84,7 +96,15 @@ def mark_treatments(ax, result: Result, scale: float, *, labels: bool = True) ->
     axes_width_in, axes_height_in = 0.62 * width_in, 0.75 * height_in
     line = 1.3 * font / 72.0 / axes_height_in  # one text line, in axes fraction
     top = 0.985
-    for start, stop, names in groups:
+    for drawn, (start, stop, names) in enumerate(groups):
+        if drawn == MAX_BRACKETS and len(groups) > MAX_BRACKETS:
+            # More windows than a slide can label: say how many, do not stack them.
+            ax.annotate(f"+ {len(groups) - drawn:,} more treatment windows (see the run's "
+                        "summary)", xy=(0.01, top), xycoords="axes fraction", va="top",
+                        ha="left", color=edge, fontsize=font, fontweight="bold", zorder=7,
+                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
+                              "alpha": 0.85})
+            return drawn + 1
         late = start > 0.55 * end
         room = (stop if late else end - start) / end * axes_width_in
         chars = max(16, int(room / (0.55 * font / 72.0)))
