@@ -448,12 +448,6 @@ try:
             row[j] = min(max(w[source + i * lanes + k], low[i]), high[i])
 
     @register_jitable(**_INLINE)
-    def _record_state(y, k, lanes, record, low, high, row):
-        for j in range(record.size):
-            i = record[j]
-            row[j] = min(max(y[i * lanes + k], low[i]), high[i])
-
-    @register_jitable(**_INLINE)
     def _integrate_lanes(y0, seg_start, seg_end, seg_inputs, seg_parameters, days, low, high,
                          rtol, atol, max_step, first_step, range_tolerance, weights,
                          absolute_scale, record, out, status, steps, queue, lanes):
@@ -559,7 +553,8 @@ try:
                         y[i * lanes + k] = y0[s, i]
                     day = 0
                     while day < n_days and days[day] <= seg_start[0]:
-                        _record_state(y, k, lanes, record, low, high, out[s, day])
+                        _store_day(out[s, day], False, w, Y_NEW, Y, k, lanes, record, low,
+                                   high)
                         day += 1
                     code = _in_range(y, low, high, range_tolerance, k, lanes)
                     if code != OK:
