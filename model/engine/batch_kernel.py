@@ -134,9 +134,7 @@ machine code.
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
 from pathlib import Path
 
 import numba
@@ -156,7 +154,7 @@ from lbp_headache.core.states import (
     PT_EFFECT,
     THRESHOLD,
 )
-from lbp_headache.engine import atomic, fast_math, status
+from lbp_headache.engine import atomic, compile_cache, fast_math, status
 from lbp_headache.engine.atomic import fetch_add
 from lbp_headache.engine.status import NOT_FINITE, OK, OUT_OF_RANGE, TOO_MANY_STEPS
 from numba.extending import register_jitable
@@ -222,14 +220,9 @@ ABSOLUTE_TOLERANCE_SCALE[NEUROINFLAMMATION] = NEUROINFLAMMATION_ABSOLUTE_SCALE
 
 def cache_folder() -> Path:
     """Folder of the compiled-code cache (keyed by the source of the compiled code)."""
-    digest = hashlib.sha256()
-    for path in (Path(__file__), Path(equations.__file__), Path(fast_math.__file__),
-                 Path(status.__file__), Path(atomic.__file__)):
-        digest.update(path.read_bytes())
-    digest.update(numba.__version__.encode())
-    root = os.environ.get("LBP_HEADACHE_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "lbp-headache")
-    return Path(root) / "numba" / digest.hexdigest()[:16]
+    return compile_cache.cache_folder((Path(__file__), Path(equations.__file__),
+                                       Path(fast_math.__file__), Path(status.__file__),
+                                       Path(atomic.__file__)))
 
 
 @register_jitable(**_INLINE)
