@@ -10,8 +10,10 @@ patient and calendar day ``d``:
   stationary AR(1) process on the log scale with standard deviation
   ``s = headache_noise_sd`` and lag-one autocorrelation ``r =
   headache_noise_autocorrelation``: ``e_0 = s z_0``, ``e_d = r e_{d-1} + s
-  sqrt(1 - r^2) z_d``. The factor has mean 1, so the load's mean is kept;
-  capped at 10.
+  sqrt(1 - r^2) z_d``, plus a slow process ``g`` of the same form over weeks
+  (standard deviation ``S = headache_fluctuation_sd``, daily coefficient
+  ``exp(-1 / tau_headache_fluctuation)``), and ``s^2`` is then ``s^2 + S^2``.
+  The factor has mean 1, so the load's mean is kept; capped at 10.
 * a **headache day**: ``u_d < q(reported load)`` with the observation model's
   probability ``q`` (:func:`.observation.headache_day_probability`);
 * the **reported back pain** (0-10): the day's mean effective lumbar pain times
@@ -74,20 +76,22 @@ class PatientNoise:
     lumbar: np.ndarray     # standard normals of the back-pain fluctuation
     day: np.ndarray        # uniforms deciding headache days
     dropout: np.ndarray    # one uniform per patient (time to dropout in trials)
+    headache_slow: np.ndarray  # standard normals of the slow headache fluctuation
 
 
 def patient_noise(seed: int, patients: np.ndarray, days: int) -> PatientNoise:
     """Every patient's random numbers for days ``0 .. days - 1`` (see the module docstring).
 
     Stream ``STREAM`` gives the two normals of a day (headache, back pain),
-    ``STREAM + 1`` the uniform that decides a headache day, ``STREAM + 2`` (day
-    0) the patient's dropout uniform.
+    ``STREAM + 1`` the uniform that decides a headache day and the normal of the
+    slow headache fluctuation, ``STREAM + 2`` (day 0) the patient's dropout uniform.
     """
     patients = np.asarray(patients, dtype=np.int64)
     pair = philox.uniforms(seed, STREAM, patients, days)
-    day = philox.uniforms(seed, STREAM + 1, patients, days)[0]
+    day_pair = philox.uniforms(seed, STREAM + 1, patients, days)
     dropout = philox.uniforms(seed, STREAM + 2, patients, 1)[0, :, 0]
-    return PatientNoise(ndtri(pair[0]), ndtri(pair[1]), day, dropout)
+    return PatientNoise(ndtri(pair[0]), ndtri(pair[1]), day_pair[0], dropout,
+                        ndtri(day_pair[1]))
 
 
 def ar1(normals: np.ndarray, sd: np.ndarray, autocorrelation: np.ndarray) -> np.ndarray:
@@ -141,10 +145,13 @@ def draw_diaries(headache_daily: np.ndarray, lumbar_daily: np.ndarray,
     if factor is None:
         factor = np.ones_like(head)
     sd = rows[:, INDEX["headache_noise_sd"]]
+    slow_sd = rows[:, INDEX["headache_fluctuation_sd"]]
     fluctuation = ar1(noise.headache[:, :n_days], sd,
                       rows[:, INDEX["headache_noise_autocorrelation"]])
-    reported = np.minimum(head * factor * np.exp(fluctuation - 0.5 * sd[:, None] ** 2),
-                          HEADACHE_MAX)
+    fluctuation += ar1(noise.headache_slow[:, :n_days], slow_sd,
+                       np.exp(-1.0 / rows[:, INDEX["tau_headache_fluctuation"]]))
+    shift = 0.5 * (sd ** 2 + slow_sd ** 2)
+    reported = np.minimum(head * factor * np.exp(fluctuation - shift[:, None]), HEADACHE_MAX)
     probability = headache_day_probability(reported, rows.T[:, :, None])
     is_day = noise.day[:, :n_days] < probability
     back = ar1(noise.lumbar[:, :n_days], rows[:, INDEX["lumbar_noise_sd"]],
@@ -154,7 +161,8 @@ def draw_diaries(headache_daily: np.ndarray, lumbar_daily: np.ndarray,
 
 
 DIARY_PARAMETERS = ("headache_noise_sd", "headache_noise_autocorrelation", "lumbar_noise_sd",
-                    "lumbar_noise_autocorrelation", "headache_day_hill", "headache_day_half_load")
+                    "lumbar_noise_autocorrelation", "headache_day_hill", "headache_day_half_load",
+                    "headache_fluctuation_sd", "tau_headache_fluctuation")
 
 
 def _draw_compiled(head, lumbar, factor, rows, noise, n_days) -> Diary:
@@ -171,8 +179,9 @@ def _draw_compiled(head, lumbar, factor, rows, noise, n_days) -> Diary:
                np.ascontiguousarray(factor) if use_factor else np.empty((1, 1)), use_factor,
                parameters, np.ascontiguousarray(noise.headache[:, :n_days]),
                np.ascontiguousarray(noise.lumbar[:, :n_days]),
-               np.ascontiguousarray(noise.day[:, :n_days]), reported, is_day, back_pain,
-               float(HEADACHE_MAX))
+               np.ascontiguousarray(noise.day[:, :n_days]),
+               np.ascontiguousarray(noise.headache_slow[:, :n_days]), reported, is_day,
+               back_pain, float(HEADACHE_MAX))
     return Diary(reported, is_day, back_pain, head, lumbar)
 
 

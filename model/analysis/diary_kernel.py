@@ -26,16 +26,17 @@ TINY = 2.2250738585072014e-308  # the smallest normal float
 
 @register_jitable
 def diary_row(head, lumbar, factor, use_factor, parameters, headache_normals, lumbar_normals,
-              day_uniforms, reported, is_day, back_pain, fluctuation, back, probability,
-              headache_max, start=0):  # pragma: no cover - compiled
+              day_uniforms, slow_normals, reported, is_day, back_pain, fluctuation, back,
+              probability, headache_max, start=0):  # pragma: no cover - compiled
     """One patient's diary (1-D arrays over days): fills ``reported``, ``is_day`` and
     ``back_pain`` from day ``start`` on (the days before are left as they were: the
     two noise processes still run from day 0, so a day's values do not depend on
     ``start``); ``fluctuation``, ``back`` and ``probability`` are scratch rows.
 
     ``parameters`` holds: headache noise sd and autocorrelation, lumbar noise sd
-    and autocorrelation, headache-day Hill exponent and half load. A first loop
-    runs the two AR(1) processes (one day after the other); the next ones
+    and autocorrelation, headache-day Hill exponent and half load, the slow
+    headache fluctuation's sd and correlation time (days). A first loop runs the
+    three AR(1) processes (one day after the other); the next ones
     compute every day at once with the vectorizing ``exp`` and ``log`` of
     :mod:`lbp_headache.engine.fast_math` (short loops: LLVM vectorizes each; one
     long loop it would not). A load below ``TINY`` times the half load counts as
@@ -46,7 +47,10 @@ def diary_row(head, lumbar, factor, use_factor, parameters, headache_normals, lu
     sd = parameters[0]
     r = parameters[1]
     innovation = sd * math.sqrt(1.0 - r * r)
-    shift = 0.5 * sd ** 2
+    slow_sd = parameters[6]
+    slow_r = math.exp(-1.0 / parameters[7])
+    slow_innovation = slow_sd * math.sqrt(1.0 - slow_r * slow_r)
+    shift = 0.5 * (sd ** 2 + slow_sd ** 2)
     back_sd = parameters[2]
     back_r = parameters[3]
     back_innovation = back_sd * math.sqrt(1.0 - back_r * back_r)
@@ -54,13 +58,17 @@ def diary_row(head, lumbar, factor, use_factor, parameters, headache_normals, lu
     half = parameters[5]
     fluctuation[0] = sd * headache_normals[0]
     back[0] = back_sd * lumbar_normals[0]
+    slow = slow_sd * slow_normals[0]
+    probability[0] = slow  # scratch: the slow process, until the probabilities overwrite it
     for day in range(1, days):
         fluctuation[day] = r * fluctuation[day - 1] + innovation * headache_normals[day]
         back[day] = back_r * back[day - 1] + back_innovation * lumbar_normals[day]
+        slow = slow_r * slow + slow_innovation * slow_normals[day]
+        probability[day] = slow
     for day in range(start, days):
         f = factor[day] if use_factor else 1.0
-        reported[day] = min(head[day] * f * fast_math.exp(fluctuation[day] - shift),
-                            headache_max)
+        reported[day] = min(head[day] * f * fast_math.exp(
+            (fluctuation[day] + probability[day]) - shift), headache_max)
         back_pain[day] = min(max(lumbar[day] * f + back[day], 0.0), 10.0)
     for day in range(start, days):  # the probability of a headache day (observation model)
         ratio = fast_math.exp(hill * fast_math.log(max(reported[day] / half, TINY)))
@@ -70,7 +78,8 @@ def diary_row(head, lumbar, factor, use_factor, parameters, headache_normals, lu
 
 
 def _diary_into(head, lumbar, factor, use_factor, parameters, headache_normals, lumbar_normals,
-               day_uniforms, reported, is_day, back_pain, headache_max):  # pragma: no cover
+               day_uniforms, slow_normals, reported, is_day, back_pain,
+               headache_max):  # pragma: no cover
     """Fill ``reported``, ``is_day`` and ``back_pain`` ``(n, days)``: :func:`diary_row` for
     every row (``factor`` is ``(n, days)`` when ``use_factor``)."""
     n, days = head.shape
@@ -80,8 +89,8 @@ def _diary_into(head, lumbar, factor, use_factor, parameters, headache_normals, 
     for row in range(n):
         diary_row(head[row], lumbar[row], factor[row] if use_factor else factor[0], use_factor,
                   parameters[row], headache_normals[row], lumbar_normals[row],
-                  day_uniforms[row], reported[row], is_day[row], back_pain[row], fluctuation,
-                  back, probability, headache_max)
+                  day_uniforms[row], slow_normals[row], reported[row], is_day[row],
+                  back_pain[row], fluctuation, back, probability, headache_max)
 
 
 with numba_cache_for(Path(__file__), Path(fast_math.__file__)):

@@ -264,6 +264,16 @@ PARAMETERS: tuple[Parameter, ...] = (
     _p("headache_noise_autocorrelation", 0.4, DIMENSIONLESS, 0.0, 0.95, "variability",
        "Day-to-day autocorrelation of that fluctuation (AR(1) coefficient).",
        "assumption: bad days cluster for a day or two"),
+    _p("headache_fluctuation_sd", 0.4, DIMENSIONLESS, 0.0, 1.0, "variability",
+       "Slow fluctuation of the reported headache load over weeks (standard deviation of a "
+       "second AR(1) process on the log scale, added to the day-to-day one).",
+       "assumption: the triggers the model leaves out come in spells (a stressful month, a "
+       "bad sleep period), so headache frequency varies from month to month as well as "
+       "from day to day; a calibration parameter"),
+    _p("tau_headache_fluctuation", 28.0, "day", 3.0, 180.0, "variability",
+       "Correlation time of the slow headache fluctuation (daily AR(1) coefficient "
+       "exp(-1 day / tau)).",
+       "assumption: such a spell lasts about a month; a calibration parameter"),
     _p("lumbar_noise_sd", 0.8, DIMENSIONLESS, 0.2, 2.0, "variability",
        "Day-to-day fluctuation of the reported back pain (0-10 points; AR(1) standard "
        "deviation).",
@@ -272,6 +282,20 @@ PARAMETERS: tuple[Parameter, ...] = (
     _p("lumbar_noise_autocorrelation", 0.5, DIMENSIONLESS, 0.0, 0.95, "variability",
        "Day-to-day autocorrelation of the back-pain fluctuation (AR(1) coefficient).",
        "assumption: back pain carries over from one day to the next"),
+    _p("lumbar_fluctuation_sd", 0.3, DIMENSIONLESS, 0.0, 1.0, "variability",
+       "Week-to-week fluctuation of a virtual patient's back pain itself, as a factor on "
+       "the patient's course (standard deviation of a weekly AR(1) process on the log "
+       "scale; the factor's mean is 1). Unlike the daily rating noise it drives the "
+       "model: posture, sensitization and headache follow it. Virtual populations only: "
+       "a single scenario's back pain is its profile.",
+       "assumption: chronic LBP is episodic, with good and bad spells lasting weeks, not a "
+       "steady level (the Menezes Costa et al. 2012 course is a cohort mean); a 30% spell "
+       "moves 5/10 back pain between about 3.7 and 6.8 (2 SD); a calibration parameter"),
+    _p("tau_lumbar_fluctuation", 28.0, "day", 7.0, 180.0, "variability",
+       "Correlation time of that week-to-week fluctuation (weekly AR(1) coefficient "
+       "exp(-7 days / tau)).",
+       "assumption: a good or bad spell of back pain lasts about a month; a calibration "
+       "parameter"),
     # --- expectation (placebo) ----------------------------------------------
     _p("placebo_relief", 0.15, DIMENSIONLESS, 0.0, 0.5, "placebo",
        "Fractional relief of reported back pain and headache at full expectation "
@@ -442,6 +466,10 @@ POPULATION_SPREADS: Mapping[str, Spread] = {
     "headache_stimulus_half": Spread("lognormal", 0.2, _VARIES),
     "tau_headache": Spread("lognormal", 0.3, _KINETICS_VARY),
     "headache_noise_sd": Spread("lognormal", 0.3, _VARIES),
+    "headache_fluctuation_sd": Spread("lognormal", 0.3, _VARIES),
+    "tau_headache_fluctuation": Spread("lognormal", 0.3, _KINETICS_VARY),
+    "lumbar_fluctuation_sd": Spread("lognormal", 0.3, _VARIES),
+    "tau_lumbar_fluctuation": Spread("lognormal", 0.3, _KINETICS_VARY),
     "lumbar_noise_sd": Spread("lognormal", 0.3, "Williams et al. 2025 (the smallest "
                               "detectable change ranges 1.6-2.8/10 between studies)"),
     "placebo_relief": Spread("logitnormal", 0.8, "assumption: placebo responses range from "

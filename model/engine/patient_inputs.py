@@ -3,16 +3,17 @@
 A scenario gives every parameter set the same input profiles. A virtual
 population varies them too: patient ``i`` follows one of a few lumbar-pain
 *courses* (for example the persistent and the recovering natural histories),
-scaled by ``lumbar_scale[i]``, plus optional back-pain *flares* on a weekly
-grid; its disc degeneration and ergonomic load are the scenario's profiles
-times a scale plus a level. All patients share one schedule: the segment
-boundaries of the scenario, of every course and (with flares) of every week,
-so every patient's inputs are exactly linear within every segment and the
-batch engine runs them side by side.
+scaled by ``lumbar_scale[i]`` and by an optional week-to-week *fluctuation*
+factor, plus optional back-pain *flares* on a weekly grid; its disc
+degeneration and ergonomic load are the scenario's profiles times a scale plus
+a level. All patients share one schedule: the segment boundaries of the
+scenario, of every course and (with flares or a fluctuation) of every week, so
+every patient's inputs are exactly linear within every segment and the batch
+engine runs them side by side.
 
 With ``lumbar_scale = 1``, course = the scenario's own profile, disc and
-ergonomic scale 1 and level 0 and no flares, the inputs are the scenario's,
-bit for bit.
+ergonomic scale 1 and level 0, no fluctuation and no flares, the inputs are the
+scenario's, bit for bit.
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ class PatientInputs:
     flares
         ``(n, n_weeks)`` extra lumbar pain during each week (0 = none), or an
         empty ``(n, 0)`` array for no flares.
+    fluctuation
+        ``(n, n_weeks)`` factor on the patient's course during each week (1 = none),
+        or an empty ``(n, 0)`` array for none. It multiplies the course's value and
+        slope, so the pain stays linear within each segment and never negative.
     """
 
     courses: tuple[Profile, ...]
@@ -65,6 +70,7 @@ class PatientInputs:
     ergonomic_scale: np.ndarray
     ergonomic_level: np.ndarray
     flares: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    fluctuation: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def n(self) -> int:
@@ -73,21 +79,25 @@ class PatientInputs:
     def rows(self, lo: int, hi: int) -> PatientInputs:
         """The inputs of patients ``lo .. hi - 1`` (for chunks)."""
         flares = self.flares[lo:hi] if self.flares.size else np.zeros((hi - lo, 0))
+        fluctuation = (self.fluctuation[lo:hi] if self.fluctuation.size
+                       else np.zeros((hi - lo, 0)))
         return replace(self, course=self.course[lo:hi], lumbar_scale=self.lumbar_scale[lo:hi],
                        disc_scale=self.disc_scale[lo:hi], disc_level=self.disc_level[lo:hi],
                        ergonomic_scale=self.ergonomic_scale[lo:hi],
-                       ergonomic_level=self.ergonomic_level[lo:hi], flares=flares)
+                       ergonomic_level=self.ergonomic_level[lo:hi], flares=flares,
+                       fluctuation=fluctuation)
 
     def schedule(self, scenario: Scenario) -> Scenario:
         """``scenario`` with a lumbar profile whose breakpoints are every course's (and, with
-        flares, every week's): the shared schedule. Its values are replaced per patient."""
+        flares or a fluctuation, every week's): the shared schedule. Its values are replaced
+        per patient."""
         times = {0.0}
         for course in self.courses:
             times.update(course.breakpoints)
         times.update(scenario.lumbar_pain.breakpoints)
-        if self.flares.size:
-            weeks = self.flares.shape[1]
-            times.update(WEEK_DAYS * w for w in range(1, weeks + 1))
+        weeks = max(self.flares.shape[1] if self.flares.size else 0,
+                    self.fluctuation.shape[1] if self.fluctuation.size else 0)
+        times.update(WEEK_DAYS * w for w in range(1, weeks + 1))
         times = sorted(t for t in times if t < scenario.duration)
         # Distinct values, so that no breakpoint is merged away (the values are replaced).
         marker = from_points(times, list(range(len(times))), kind="step") if len(times) > 1 \
@@ -101,10 +111,12 @@ class PatientInputs:
         chosen = table[np.asarray(self.course, dtype=np.int64)]
         value = chosen[:, :, 0] * self.lumbar_scale[:, None]
         slope = chosen[:, :, 1] * self.lumbar_scale[:, None]
+        if self.fluctuation.size:
+            factor = self._weekly(self.fluctuation, starts, 1.0)
+            value = value * factor
+            slope = slope * factor
         if self.flares.size:
-            week = np.minimum((starts // WEEK_DAYS).astype(np.int64), self.flares.shape[1] - 1)
-            inside = starts < WEEK_DAYS * self.flares.shape[1]
-            value = value + np.where(inside[None, :], self.flares[:, week], 0.0)
+            value = value + self._weekly(self.flares, starts, 0.0)
         return value, slope
 
     def segment_inputs(self, scenario: Scenario, inputs: np.ndarray,
@@ -130,11 +142,18 @@ class PatientInputs:
         days = np.asarray(days, dtype=float)
         table = np.array([course(days) for course in self.courses])
         value = table[np.asarray(self.course, dtype=np.int64)] * self.lumbar_scale[:, None]
+        if self.fluctuation.size:
+            value = value * self._weekly(self.fluctuation, days, 1.0)
         if self.flares.size:
-            week = np.minimum((days // WEEK_DAYS).astype(np.int64), self.flares.shape[1] - 1)
-            inside = days < WEEK_DAYS * self.flares.shape[1]
-            value = value + np.where(inside[None, :], self.flares[:, week], 0.0)
+            value = value + self._weekly(self.flares, days, 0.0)
         return value
+
+    @staticmethod
+    def _weekly(grid: np.ndarray, days: np.ndarray, outside: float) -> np.ndarray:
+        """``grid[:, week of day]`` for every day (``outside`` after the grid's last week)."""
+        week = np.minimum((days // WEEK_DAYS).astype(np.int64), grid.shape[1] - 1)
+        inside = days < WEEK_DAYS * grid.shape[1]
+        return np.where(inside[None, :], grid[:, week], outside)
 
     def disc_at(self, scenario: Scenario, days: np.ndarray) -> np.ndarray:
         return (self.disc_scale[:, None] * scenario.disc_degeneration(days)[None, :]

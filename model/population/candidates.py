@@ -4,8 +4,9 @@ Candidates are numbered ``0, 1, ...``. Their random numbers come in fixed
 blocks of :data:`BLOCK` candidates, block ``b`` from
 ``numpy.random.default_rng([seed, STREAM, b])``, in a fixed order (the
 parameters' uniforms, then the course, the scales and levels, then the
-flares), so candidate ``i`` is the same patient however the candidates are
-split into chunks, workers or backends.
+flares), and the week-to-week fluctuation of back pain from a stream of its
+own, ``[seed, FLUCTUATION_STREAM, b]``, so candidate ``i`` is the same patient
+however the candidates are split into chunks, workers or backends.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from lbp_headache.population.spec import PopulationSpec
 BLOCK = 4096
 STREAM = 0xCA4D
 FLARE_HORIZON_WEEKS = 209  # flares drawn over four years (so trials of any length share them)
+FLUCTUATION_STREAM = 0xF1C7
 YEAR_DAYS = 365.25
 
 
@@ -55,9 +57,35 @@ def _block(spec: PopulationSpec, block: int) -> tuple[np.ndarray, PatientInputs]
             for start, height in zip(starts.tolist(), heights.tolist()):
                 stop = min(start + back.flare_weeks, FLARE_HORIZON_WEEKS)
                 flares[row, start:stop] = np.maximum(flares[row, start:stop], height)
+    fluctuation = weekly_fluctuation(rows, np.random.default_rng(
+        [int(spec.seed), FLUCTUATION_STREAM, int(block)]))
     inputs = PatientInputs(tuple(profile for _, profile in back.courses), course, lumbar_scale,
-                           disc_scale, disc_level, ergonomic_scale, ergonomic_level, flares)
+                           disc_scale, disc_level, ergonomic_scale, ergonomic_level, flares,
+                           fluctuation)
     return rows, inputs
+
+
+def weekly_fluctuation(rows: np.ndarray, rng: np.random.Generator,
+                       weeks: int = FLARE_HORIZON_WEEKS) -> np.ndarray:
+    """Each patient's week-to-week factor on their back-pain course ``(n, weeks)``.
+
+    A stationary AR(1) process on the log scale with standard deviation
+    ``lumbar_fluctuation_sd`` and weekly coefficient ``exp(-7 / tau_lumbar_fluctuation)``
+    (the patient's own values), ``f_0 = sd z_0``, ``f_w = a f_(w-1) + sd sqrt(1 - a^2) z_w``;
+    the factor is ``exp(f - sd^2 / 2)``, whose mean is 1. An empty ``(n, 0)`` array when no
+    patient fluctuates. Its own random stream, so the other inputs do not depend on it.
+    """
+    sd = rows[:, INDEX["lumbar_fluctuation_sd"]]
+    if not np.any(sd > 0):
+        return np.zeros((rows.shape[0], 0))
+    a = np.exp(-WEEK_DAYS / rows[:, INDEX["tau_lumbar_fluctuation"]])
+    innovation = sd * np.sqrt(1.0 - a * a)
+    normals = rng.standard_normal((weeks, rows.shape[0]))  # week-major: one week at a time
+    log_factor = np.empty((weeks, rows.shape[0]))
+    log_factor[0] = sd * normals[0]
+    for week in range(1, weeks):
+        log_factor[week] = a * log_factor[week - 1] + innovation * normals[week]
+    return np.exp(log_factor - 0.5 * sd * sd).T.copy()
 
 
 def candidates(spec: PopulationSpec, lo: int, hi: int) -> tuple[np.ndarray, PatientInputs]:
@@ -84,6 +112,7 @@ def candidates(spec: PopulationSpec, lo: int, hi: int) -> tuple[np.ndarray, Pati
         np.concatenate([p.ergonomic_scale for p in parts_inputs]),
         np.concatenate([p.ergonomic_level for p in parts_inputs]),
         np.concatenate([p.flares for p in parts_inputs]),
+        np.concatenate([p.fluctuation for p in parts_inputs]),
     )
     return rows, joined
 
@@ -92,7 +121,7 @@ def _empty(spec: PopulationSpec) -> PatientInputs:
     empty = np.zeros(0)
     return PatientInputs(tuple(p for _, p in spec.back_pain.courses),
                          np.zeros(0, dtype=np.int64), empty, empty, empty, empty, empty,
-                         np.zeros((0, 0)))
+                         np.zeros((0, 0)), np.zeros((0, 0)))
 
 
 def input_columns(inputs: PatientInputs, spec: PopulationSpec) -> dict[str, np.ndarray]:
@@ -129,7 +158,7 @@ def candidates_at(spec: PopulationSpec, numbers: np.ndarray) -> tuple[np.ndarray
     rows_sorted = np.concatenate([p[0] for p in parts])
     rows[order] = rows_sorted
     for field in ("course", "lumbar_scale", "disc_scale", "disc_level", "ergonomic_scale",
-                  "ergonomic_level", "flares"):
+                  "ergonomic_level", "flares", "fluctuation"):
         values = np.concatenate([getattr(inputs, field)[local] if getattr(inputs, field).size
                                  else np.zeros((local.size, 0)) for _, inputs, local in parts])
         out = np.empty_like(values)

@@ -98,7 +98,8 @@ def weekly_chunk(spec: TrialSpec, groups: list[tuple], patients: np.ndarray,
                     np.ascontiguousarray(rows), parameters, stacked, reliefs, use_factor,
                     np.ascontiguousarray(noise.headache[:, :n_days]),
                     np.ascontiguousarray(noise.lumbar[:, :n_days]),
-                    np.ascontiguousarray(noise.day[:, :n_days]), first, n_weeks,
+                    np.ascontiguousarray(noise.day[:, :n_days]),
+                    np.ascontiguousarray(noise.headache_slow[:, :n_days]), first, n_weeks,
                     float(HEADACHE_MAX), *sums, expected, mechanistic_back)
         headache_days, back_sums, intensity_sums = sums
         status = batch.status.astype(np.int64)

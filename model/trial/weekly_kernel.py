@@ -28,15 +28,15 @@ effective_lumbar_pain = batch_kernel.equations.effective_lumbar_pain
 
 
 def _weekly_into(states, components, pt_state, nsaid_state, neuro_state, raw_lumbar, rows,
-                 diary_parameters,
-                 expectations, reliefs, use_factor, headache_normals, lumbar_normals,
-                 day_uniforms, first, n_weeks, headache_max, days_out, back_out, intensity_out,
-                 expected_out, mechanistic_back_out):  # pragma: no cover - compiled
+                 diary_parameters, expectations, reliefs, use_factor, headache_normals,
+                 lumbar_normals, day_uniforms, slow_normals, first, n_weeks, headache_max,
+                 days_out, back_out, intensity_out, expected_out,
+                 mechanistic_back_out):  # pragma: no cover - compiled
     """Fill the weekly sums of every patient.
 
     ``states`` ``(n, days + 1, k)``; ``components`` the indices of the headache
     components in it; ``raw_lumbar`` ``(n, days + 1)``; ``rows`` the full
-    parameter rows; ``diary_parameters`` ``(n, 6)`` (see :func:`diary_row`);
+    parameter rows; ``diary_parameters`` ``(n, 8)`` (see :func:`diary_row`);
     ``expectations`` ``(a, n, last + 1 - first)`` the expectation effect of each
     distinct diary on days ``first .. last`` (``last = first + 7 n_weeks``) and
     ``reliefs`` ``(n,)`` the placebo relief (``use_factor[a]`` false: no
@@ -91,8 +91,9 @@ def _weekly_into(states, components, pt_state, nsaid_state, neuro_state, raw_lum
                     factor[day] = 0.5 * ((1.0 - relief * expectations[a, row, day - first])
                                          + (1.0 - relief * expectations[a, row, day + 1 - first]))
             diary_row(head, lumbar, factor, use_factor[a], diary_parameters[row],
-                      headache_normals[row], lumbar_normals[row], day_uniforms[row], reported,
-                      is_day, back_pain, fluctuation, back, probability, headache_max, first)
+                      headache_normals[row], lumbar_normals[row], day_uniforms[row],
+                      slow_normals[row], reported, is_day, back_pain, fluctuation, back,
+                      probability, headache_max, first)
             for day in range(first, last):
                 week = (day - first) // 7
                 if is_day[day]:
