@@ -311,19 +311,6 @@ def rhs_at(t, y, iy, p, ip, u, iu, dydt, idy, stride) -> None:
     which lets the compiler prove that the sets do not overlap and vectorize
     the loop over them.
     """
-    rhs_rates_at(t, y, iy, p, ip, u, iu, dydt, idy, stride,
-                 1.0 / p[P_TAU_POSTURE * stride + ip], 1.0 / p[P_TAU_NECK * stride + ip],
-                 _LN2 / p[P_IL6_HALF_LIFE * stride + ip], _LN2 / p[P_TNF_HALF_LIFE * stride + ip],
-                 1.0 / p[P_TAU_NEUROINFLAMMATION * stride + ip],
-                 1.0 / p[P_TAU_HEADACHE * stride + ip])
-
-
-def rhs_rates_at(t, y, iy, p, ip, u, iu, dydt, idy, stride, posture_rate, neck_rate, il6_rate,
-                 tnf_rate, inflammation_rate, headache_rate) -> None:
-    """:func:`rhs_at` given the loss rates of the relaxations (``1 / tau``; ``ln 2`` over
-    the half-life for the cytokines), computed from ``p`` exactly as
-    :func:`loss_rates_into` does: the batch engine keeps them per set and so divides
-    by no time constant in its inner loop (9 divisions of about 30 fewer per call)."""
     raw_lumbar, disc, ergonomic = segment_inputs_at(t, u, iu, stride)
     posture = y[POSTURE * stride + iy]
     neck = y[NECK * stride + iy]
@@ -339,10 +326,10 @@ def rhs_rates_at(t, y, iy, p, ip, u, iu, dydt, idy, stride, posture_rate, neck_r
     lumbar = effective_lumbar_pain(raw_lumbar, pt, nsaid, neuro, p, ip, stride)
 
     # Mechanical pathway.
-    dydt[POSTURE * stride + idy] = posture_rate * (
-        posture_target(lumbar, ergonomic, pt, ergo, p, ip, stride) - posture)
-    dydt[NECK * stride + idy] = neck_rate * (neck_tension_target(posture, pt, p, ip, stride)
-                                             - neck)
+    dydt[POSTURE * stride + idy] = ((posture_target(lumbar, ergonomic, pt, ergo, p, ip, stride)
+                                   - posture) / p[P_TAU_POSTURE * stride + ip])
+    dydt[NECK * stride + idy] = ((neck_tension_target(posture, pt, p, ip, stride) - neck)
+                               / p[P_TAU_NECK * stride + ip])
 
     # Neurological pathway: slow fall, slower recovery, medication pulls back up.
     sensitization = sensitization_level(threshold, p, ip, stride)
@@ -353,19 +340,20 @@ def rhs_rates_at(t, y, iy, p, ip, u, iu, dydt, idy, stride, posture_rate, neck_r
 
     # Inflammatory pathway: production minus first-order clearance.
     il6_target, tnf_target = cytokine_targets(disc, nsaid, p, ip, stride)
-    dydt[IL6 * stride + idy] = il6_rate * (il6_target - il6)
-    dydt[TNF * stride + idy] = tnf_rate * (tnf_target - tnf)
-    dydt[NEUROINFLAMMATION * stride + idy] = inflammation_rate * (
-        neuroinflammation_target(il6, tnf, p, ip, stride) - inflammation)
+    dydt[IL6 * stride + idy] = _LN2 / p[P_IL6_HALF_LIFE * stride + ip] * (il6_target - il6)
+    dydt[TNF * stride + idy] = _LN2 / p[P_TNF_HALF_LIFE * stride + ip] * (tnf_target - tnf)
+    dydt[NEUROINFLAMMATION * stride + idy] = (
+        (neuroinflammation_target(il6, tnf, p, ip, stride) - inflammation)
+        / p[P_TAU_NEUROINFLAMMATION * stride + ip]
+    )
 
     # Headache components follow their targets with one time constant.
     targets = headache_targets(posture, neck, threshold, inflammation, p, ip, stride)
-    dydt[H_TENSION * stride + idy] = headache_rate * (targets[0] - y[H_TENSION * stride + iy])
-    dydt[H_CERVICOGENIC * stride + idy] = headache_rate * (
-        targets[1] - y[H_CERVICOGENIC * stride + iy])
-    dydt[H_MIGRAINE * stride + idy] = headache_rate * (targets[2] - y[H_MIGRAINE * stride + iy])
-    dydt[H_SENSITIZATION * stride + idy] = headache_rate * (
-        targets[3] - y[H_SENSITIZATION * stride + iy])
+    tau_h = p[P_TAU_HEADACHE * stride + ip]
+    dydt[H_TENSION * stride + idy] = (targets[0] - y[H_TENSION * stride + iy]) / tau_h
+    dydt[H_CERVICOGENIC * stride + idy] = (targets[1] - y[H_CERVICOGENIC * stride + iy]) / tau_h
+    dydt[H_MIGRAINE * stride + idy] = (targets[2] - y[H_MIGRAINE * stride + iy]) / tau_h
+    dydt[H_SENSITIZATION * stride + idy] = (targets[3] - y[H_SENSITIZATION * stride + iy]) / tau_h
 
     # Treatment effects: onset and offset kinetics from the parameter table.
     dydt[PT_EFFECT * stride + idy] = relax_rate(u[U_PT_TARGET * stride + iu], pt,

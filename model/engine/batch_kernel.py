@@ -124,13 +124,9 @@ Lanes (SIMD)
 
     32 lanes, not 64: 1,000 uniform sets on one thread took 7-8 % less CPU time
     (0.099 against 0.107 s, headache only, interleaved processes; 8 and 16 lanes
-    0.100 and 0.102 s): a lane's working rows (about 140 kB instead of 280 kB)
-    stay closer to the core. The right-hand side reads each lane's loss rates
-    (``1 / tau``, computed once per segment by :func:`loss_rates_into`) through
-    :func:`lbp_headache.core.equations.rhs_rates_at` instead of dividing by the
-    time constants at every call: the same numbers as :func:`rhs_at` computes.
-    A treatment effect that no lane's set receives (rate 0 in every lane) takes its
-    step coefficients as the exact constants ``exp(0) = phi1(0) = 1``.
+    0.100 and 0.102 s; benchmarks/README.md). A treatment effect that no lane's
+    set receives (rate 0 in every lane) takes its step coefficients as the exact
+    constants ``exp(0) = phi1(0) = 1`` instead of evaluating the phi functions.
 
 References
     Hochbruck & Ostermann 2005, SIAM J Numer Anal 43:1069 (the scheme, stiff
@@ -158,17 +154,13 @@ from lbp_headache.core.states import (
     H_CERVICOGENIC,
     H_SENSITIZATION,
     H_TENSION,
-    IL6,
     N_SEGMENT_INPUTS,
     N_STATES,
-    NECK,
     NEURO_EFFECT,
     NEUROINFLAMMATION,
     NSAID_EFFECT,
-    POSTURE,
     PT_EFFECT,
     THRESHOLD,
-    TNF,
 )
 from lbp_headache.engine import atomic, fast_math, status
 from lbp_headache.engine.atomic import fetch_add
@@ -182,15 +174,13 @@ _INLINE = {"forceinline": True, "fastmath": {"contract"}}
 _JITABLE = (
     "hill", "relax_rate", "effective_lumbar_pain", "posture_target", "neck_tension_target",
     "sensitization_level", "threshold_target", "cytokine_targets", "neuroinflammation_target",
-    "headache_stimuli", "headache_targets", "segment_inputs_at", "rhs_at", "rhs_rates_at",
-    "rhs_into",
+    "headache_stimuli", "headache_targets", "segment_inputs_at", "rhs_at", "rhs_into",
     "loss_rates_into", "_relax_loss",
 )
 for _name in _JITABLE:
     register_jitable(**_INLINE)(getattr(equations, _name))
 
 rhs_at = equations.rhs_at
-rhs_rates_at = equations.rhs_rates_at
 loss_rates_into = equations.loss_rates_into
 
 # Status codes of one parameter set.
@@ -336,16 +326,6 @@ try:
         """The extension one whole day after its value ``previous`` at ``span`` (tests)."""
         c1, c2, c3, c4 = _step_polynomial(start, middle, finish, d3, d4, step, shift)
         return _next_day_value(previous, start, c1, c2, c3, c4, span, *_day_weights(rate))
-
-    @register_jitable(**_INLINE)
-    def _rhs(t, w, state, out, parameters, inputs, rates, lanes):
-        """:func:`lbp_headache.core.equations.rhs_at` of one lane (all arrays in ``w``), with
-        the lane's loss rates (row ``rates``, :func:`loss_rates_into`) in place of the time
-        constants' reciprocals: the same numbers, without the divisions."""
-        rhs_rates_at(t, w, state, w, parameters, w, inputs, w, out, lanes,
-                     w[rates + POSTURE * lanes], w[rates + NECK * lanes], w[rates + IL6 * lanes],
-                     w[rates + TNF * lanes], w[rates + NEUROINFLAMMATION * lanes],
-                     w[rates + H_TENSION * lanes])
 
     @register_jitable(**_INLINE)
     def _coefficient_row(i):
@@ -611,7 +591,7 @@ try:
                 w[T + k] = seg_start[g]
                 w[T_END + k] = seg_end[g]
                 loss_rates_into(y, p, u, w[RATES:RATES + size], k, lanes)
-                _rhs(w[T + k], w, Y + k, F0 + k, P + k, U + k, RATES + k, lanes)
+                rhs_at(w[T + k], w, Y + k, w, P + k, w, U + k, w, F0 + k, lanes)
                 for i in _EFFECT_STATES:
                     # An inactive treatment's effect at 0 stays at 0 all segment (its target is
                     # constant): left to the explicit part, where it stays exactly 0.
@@ -709,7 +689,7 @@ try:
                     w[N1 + c] = w[F0 + c] + w[RATES + c] * w[Y + c]
                     w[STAGE + c] = w[E_HALF + r] * w[Y + c] + w[A21 + r] * w[N1 + c]
             for k in range(lanes):
-                _rhs(w[T_HALF + k], w, STAGE + k, N2 + k, P + k, U + k, RATES + k, lanes)
+                rhs_at(w[T_HALF + k], w, STAGE + k, w, P + k, w, U + k, w, N2 + k, lanes)
             for i in range(N_GENERAL):
                 row = _coefficient_row(i) * lanes
                 for k in range(lanes):
@@ -719,7 +699,7 @@ try:
                     w[STAGE + c] = (w[E_HALF + r] * w[Y + c] + w[A31 + r] * w[N1 + c]
                                     + w[A32 + r] * w[N2 + c])
             for k in range(lanes):
-                _rhs(w[T_HALF + k], w, STAGE + k, N3 + k, P + k, U + k, RATES + k, lanes)
+                rhs_at(w[T_HALF + k], w, STAGE + k, w, P + k, w, U + k, w, N3 + k, lanes)
             for i in range(N_GENERAL):
                 row = _coefficient_row(i) * lanes
                 for k in range(lanes):
@@ -733,7 +713,7 @@ try:
                     c = i * lanes + k
                     w[STAGE + c] = w[E_FULL + c] * w[Y + c] + w[B1 + c] * w[N1 + c]
             for k in range(lanes):
-                _rhs(w[T_NEXT + k], w, STAGE + k, N4 + k, P + k, U + k, RATES + k, lanes)
+                rhs_at(w[T_NEXT + k], w, STAGE + k, w, P + k, w, U + k, w, N4 + k, lanes)
             for i in range(N_GENERAL):
                 row = _coefficient_row(i) * lanes
                 for k in range(lanes):
@@ -749,7 +729,7 @@ try:
                     w[Y_NEW + c] = w[STAGE + c]  # the end value, kept while STAGE is reused
                     w[STAGE + c] = w[E_HALF + c] * w[Y + c] + w[A21 + c] * w[N1 + c]
             for k in range(lanes):
-                _rhs(w[T_HALF + k], w, STAGE + k, N5 + k, P + k, U + k, RATES + k, lanes)
+                rhs_at(w[T_HALF + k], w, STAGE + k, w, P + k, w, U + k, w, N5 + k, lanes)
             for i in range(N_GENERAL):
                 row = _coefficient_row(i) * lanes
                 for k in range(lanes):
@@ -759,7 +739,7 @@ try:
                     w[Y_NEW + c] = (w[E_FULL + r] * w[Y + c] + w[B1 + r] * w[N1 + c]
                                     + w[B4 + r] * w[N4 + c] + w[B5 + r] * w[N5 + c])
             for k in range(lanes):
-                _rhs(w[T_NEXT + k], w, Y_NEW + k, F1 + k, P + k, U + k, RATES + k, lanes)
+                rhs_at(w[T_NEXT + k], w, Y_NEW + k, w, P + k, w, U + k, w, F1 + k, lanes)
             # The continuous extension at the middle of the step (from N at the start, the
             # middle stage and the new solution) and N there: a better midpoint value than
             # the stage, for the error estimate, the daily values and the next step.
@@ -782,7 +762,7 @@ try:
                     w[N5 + c] = w[N1 + c]
                     w[END + c] = w[N1 + c]
             for k in range(lanes):
-                _rhs(w[T_HALF + k], w, STAGE + k, N_MID + k, P + k, U + k, RATES + k, lanes)
+                rhs_at(w[T_HALF + k], w, STAGE + k, w, P + k, w, U + k, w, N_MID + k, lanes)
 
             # Local error estimates (module docstring): divided differences of N over the
             # previous step's start and middle and this step's start, middle and end.
