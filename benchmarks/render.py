@@ -250,6 +250,9 @@ def render(report: dict) -> str:
 
 
 def render_compile(report: dict) -> list[str]:
+    from lbp_headache.engine.batch import FEW_SETS
+    from lbp_headache.engine.batch_kernel import LANES, SMALL_LANES
+
     compile_, load = report["compile"], report["rr_load"]
     rows = []
     for label, entry in [("empty cache (compile)", compile_["cold"]),
@@ -265,13 +268,13 @@ def render_compile(report: dict) -> list[str]:
     return [
         "## Compile and warm-up (fresh subprocesses)", "",
         table(["cache", "import lbp_headache", "import numba kernel",
-               "first simulate_batch (1 set)", "second call", "first call with 64 sets",
+               "first simulate_batch (1 set)", "second call", f"first call with {LANES} sets",
                "RSS after model → kernel / peak (MiB)",
                "whole process"], rows),
         "",
-        "The engine has two compiled kernels with the same arithmetic: 4 lanes for up to 16 "
-        "sets (single runs) and 64 lanes for larger batches; the first call of each compiles "
-        "it (empty cache) or loads it from the cache.",
+        f"The engine has two compiled kernels with the same arithmetic: {SMALL_LANES} lanes "
+        f"for up to {FEW_SETS} sets (single runs) and {LANES} lanes for larger batches; the "
+        "first call of each compiles it (empty cache) or loads it from the cache.",
         "",
         f"In this process: first `simulate_batch` call {fmt_time(report['first_call_here_s'])}"
         f" (cache already filled). libRoadRunner: SBML export "

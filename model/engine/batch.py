@@ -200,7 +200,7 @@ def simulate_batch(scenario: Scenario, parameter_sets: np.ndarray, *,
                settings.range_tolerance, batch_kernel.TOLERANCE_WEIGHTS,
                batch_kernel.ABSOLUTE_TOLERANCE_SCALE, indices, out, status, steps, queue)
 
-    workers = min(threads, -(-n_sets // batch_kernel.LANES))  # a thread per 64 sets at most
+    workers = min(threads, -(-n_sets // batch_kernel.LANES))  # a thread per LANES sets at most
     if workers <= 1 or n_sets <= FEW_SETS:
         run()
     else:
