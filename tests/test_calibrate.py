@@ -16,8 +16,8 @@ import yaml
 from lbp_headache.calibration.abc_model import deviation, distance
 from lbp_headache.calibration.abc_result_reader import read_result
 from lbp_headache.calibration.abc_run import make_simulator, run_abc, weighted_quantile
-from lbp_headache.calibration.abc_spec_reader import load_calibration_spec
 from lbp_headache.calibration.abc_spec import CalibrationSpec
+from lbp_headache.calibration.abc_spec_reader import load_calibration_spec
 from lbp_headache.calibration.target_reader import load_targets
 from lbp_headache.cli.main import main
 from lbp_headache.core.parameters import BY_NAME

@@ -237,3 +237,19 @@ def test_the_report_only_command_renders_every_section_and_figure(tmp_path, caps
                                                          str(source / SAMPLES_FILE)}
     assert record["calibration_run"]["version"] == "test"
     assert not (source / "calibration_report.md").exists()  # the source is left alone
+
+
+def test_a_committed_result_is_a_block_of_the_docs_with_the_demo_figures(tmp_path):
+    from lbp_headache.report.abc_report import committed_report_markdown
+
+    assert "No calibration result is committed yet" in committed_report_markdown(
+        tmp_path / "result", "../figures/calibration_")
+    _write(tmp_path / "result", _result())
+    block = committed_report_markdown(tmp_path / "result", "../figures/calibration_")
+    assert block.startswith("### Calibration report") and "\n#### Targets\n" in block
+    assert "](../figures/calibration_observed_vs_predicted.png)" in block
+    assert block == report_markdown(read_result(tmp_path / "result"), {
+        "observed_vs_predicted": "../figures/calibration_observed_vs_predicted.png",
+        "posterior_vs_prior": "../figures/calibration_posterior_vs_prior.png",
+        "correlations": "../figures/calibration_posterior_correlations.png",
+        "constraint": "../figures/calibration_target_constraint.png"}, level=3)

@@ -80,3 +80,16 @@ def render_report(source: str | Path, out: str | Path | None = None) -> tuple[
             {"report_rendered": provenance(started=started, inputs=inputs),
              "calibration_run": dict(result.provenance)})))
     return result, files
+
+
+def committed_report_markdown(folder: str | Path, figure_prefix: str, level: int = 3) -> str:
+    """The report of the result committed in ``folder`` as a block of another document, its
+    figures at ``figure_prefix`` + name (what ``make demo`` copies there); a note saying how
+    to commit one when there is none."""
+    folder = Path(folder)
+    if not (folder / RESULT_FILE).is_file():
+        return ("No calibration result is committed yet. To show one here, copy "
+                f"`{RESULT_FILE}`, `{SAMPLES_FILE}` and `calibrated_parameters.yaml` of a "
+                f"finished run into `{folder.parent.name}/{folder.name}/` and run "
+                "`make demo`.\n")
+    return report_markdown(read_result(folder), figure_files(figure_prefix), level=level)
