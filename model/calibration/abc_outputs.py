@@ -103,14 +103,17 @@ def predictive_deviations(result: CalibrationResult) -> list[dict]:
     rows = []
     for target in calibration.targets:
         values = np.asarray(calibration.statistics[target.id], dtype=float)
-        d = np.array([deviation(target, float(v)) for v in values])
+        # a particle without a value is left out (not counted ten half-widths away)
+        d = np.array([deviation(target, float(v)) if math.isfinite(v) else math.nan
+                      for v in values])
         at = result.at_median.get(target.id)
+        at = math.nan if at is None or not math.isfinite(at) else deviation(target, at)
         rows.append({"id": target.id, "target": target,
                      "value": weighted_quantile(values, calibration.weights, 0.5),
                      "median": weighted_quantile(d, calibration.weights, 0.5),
                      "low": weighted_quantile(d, calibration.weights, LOW_Q),
                      "high": weighted_quantile(d, calibration.weights, HIGH_Q),
-                     "at_median": deviation(target, at)})
+                     "at_median": at})
     return rows
 
 

@@ -49,6 +49,11 @@ def _bound(value: float | None) -> float | str | None:
     return "inf" if value > 0 else "-inf"
 
 
+def _prior_record(prior: Distribution) -> dict:
+    record = asdict(prior)
+    return {**record, "low": _bound(prior.low), "high": _bound(prior.high)}
+
+
 def target_record(target: Target) -> dict:
     """A target as plain data (the interval's infinite bounds as ``"inf"``/``"-inf"``)."""
     produced = target.produced_by
@@ -67,7 +72,7 @@ def result_json(result: CalibrationResult) -> str:
         "samples": SAMPLES_FILE,
         "parameters": {name: {"unit": result.units[name],
                               "table_value": result.table_values[name],
-                              "prior": asdict(result.priors[name])}
+                              "prior": _prior_record(result.priors[name])}
                        for name in calibration.parameters},
         "targets": [target_record(t) for t in calibration.targets],
         "model_at_posterior_median": {t.id: result.at_median.get(t.id)

@@ -33,6 +33,7 @@ from lbp_headache.cli.common import (
 from lbp_headache.core.disclaimer import disclaimer_line
 from lbp_headache.core.errors import ModelError, ScenarioError
 from lbp_headache.files.bundled import BUNDLED_TARGETS, shown
+from lbp_headache.report.abc_report import render_report
 
 DEFAULT_OUT = Path("results") / "calibration"
 DEFAULT_CALIBRATE_OUT = Path("results") / "calibrate"
@@ -109,11 +110,11 @@ def cmd_targets(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_report_only(source: Path, out: Path | None) -> int:
+def cmd_report_only(source: Path, out: Path | None, resume: bool = False) -> int:
     """``calibrate --report-only DIR``: the report of a finished result, nothing run."""
-    from lbp_headache.report.abc_report import render_report  # lazy: matplotlib
-
     problems = out_dir_problems(out) if out is not None else []
+    if resume:
+        problems.append(one_problem("--resume", "--report-only runs nothing: drop --resume"))
     if not source.is_dir():
         problems.append(one_problem(str(source), "no such folder (a calibration result: "
                                     "calibration_result.json and posterior_samples.csv)"))
@@ -138,7 +139,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     ``--report-only DIR``, only the report of the result in DIR."""
     if args.report_only is not None:
         return cmd_report_only(Path(args.report_only),
-                               Path(args.out) if args.out is not None else None)
+                               Path(args.out) if args.out is not None else None, args.resume)
     path = Path(args.targets) if args.targets else shown(BUNDLED_TARGETS)
     spec_path = Path(args.spec) if args.spec else path.parent / DEFAULT_SPEC
     problems: list[str] = []

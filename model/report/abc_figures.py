@@ -49,9 +49,10 @@ def posterior_figure(result: CalibrationResult):
         axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False).ravel())
         for ax, name in zip(axes, names):
             prior = result.priors[name]
-            grid = np.linspace(prior.low, prior.high, 200)
+            low, high = _plot_range(prior, calibration.samples[name])
+            grid = np.linspace(low, high, 200)
             ax.plot(grid, prior.pdf(grid), color=CYCLE[0], label="prior")
-            ax.hist(calibration.samples[name], bins=15, range=(prior.low, prior.high),
+            ax.hist(calibration.samples[name], bins=15, range=(low, high),
                     weights=calibration.weights, density=True, color=CYCLE[1], alpha=0.6,
                     label="posterior")
             ax.axvline(weighted_quantile(calibration.samples[name], calibration.weights, 0.5),
@@ -102,8 +103,9 @@ def observed_vs_predicted_figure(result: CalibrationResult):
             ax.text(1.01, k, f"published [{_g(target.low)}, {_g(target.high)}], "
                     f"model {_g(value)} {target.unit}",
                     transform=ax.get_yaxis_transform(), va="center", fontsize="small")
-        ax.plot([], [], "o-", color=CYCLE[1], label="model: posterior median, 95 % interval")
-        ax.plot([], [], "o-", color=CYCLE[2], label="... median outside the interval")
+        ax.plot([], [], "o-", color=CYCLE[1],
+                label="model, posterior predictive: median, 95 % interval")
+        ax.plot([], [], "o-", color=CYCLE[2], label="... median outside the published interval")
         ax.plot([], [], "x", color=CYCLE[0], markeredgewidth=2,
                 label="model at the posterior median")
         ax.set_yticks(y, [row["id"] for row in rows])
@@ -161,6 +163,19 @@ def constraint_figure(result: CalibrationResult):
                      "(r² across the posterior; - : the target does not vary)",
                      fontsize="medium")
     return fig
+
+
+def _plot_range(prior, samples: np.ndarray) -> tuple[float, float]:
+    """The prior's range; an unbounded side: where the prior leaves 0.1 %, or the farthest
+    particle if beyond."""
+    values = np.asarray(samples, dtype=float)
+    values = values[np.isfinite(values)]
+    low, high = prior.low, prior.high
+    if not math.isfinite(low):
+        low = float(np.min([prior.draw(np.array([0.001]))[0], *values]))
+    if not math.isfinite(high):
+        high = float(np.max([prior.draw(np.array([0.999]))[0], *values]))
+    return low, high
 
 
 def _annotate(ax, matrix: np.ndarray, form: str, dark) -> None:
