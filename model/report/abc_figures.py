@@ -2,7 +2,9 @@
 
 ``posterior_figure``
     One panel per parameter: the prior's density (truncated to the range) as a
-    line, the last generation's weighted particles as a histogram, the
+    line, the last generation's weighted particles as a histogram (about the
+    square root of the effective particles in bins, between the smallest and
+    the largest particle), the
     posterior median as a vertical line and the table value as a dotted one.
 ``observed_vs_predicted_figure``
     One row per target, every target on one axis in half-widths of its
@@ -27,7 +29,7 @@ import numpy as np
 from lbp_headache.calibration.abc_outputs import predictive_deviations
 from lbp_headache.calibration.abc_result import CalibrationResult
 from lbp_headache.calibration.identifiability import constraint_matrix, correlation_matrix
-from lbp_headache.calibration.posterior import weighted_quantile
+from lbp_headache.calibration.posterior import effective_sample_size, weighted_quantile
 from lbp_headache.core.units import pretty
 from lbp_headache.report.figure_style import CYCLE, figure_style
 
@@ -42,6 +44,8 @@ def posterior_figure(result: CalibrationResult):
 
     calibration = result.calibration
     names = calibration.parameters
+    # about the square root of the effective particles, 5 to 20
+    bins = int(np.clip(round(math.sqrt(effective_sample_size(calibration.weights))), 5, 20))
     columns = min(COLUMNS, len(names))
     rows = math.ceil(len(names) / columns)
     with matplotlib.rc_context(figure_style()):
@@ -52,7 +56,13 @@ def posterior_figure(result: CalibrationResult):
             low, high = _plot_range(prior, calibration.samples[name])
             grid = np.linspace(low, high, 200)
             ax.plot(grid, prior.pdf(grid), color=CYCLE[0], label="prior")
-            ax.hist(calibration.samples[name], bins=15, range=(low, high),
+            values = np.asarray(calibration.samples[name], dtype=float)
+            finite = values[np.isfinite(values)]
+            # bins over the particles (not the whole range): a narrow posterior keeps detail
+            span = (float(finite.min()), float(finite.max())) if finite.size else (low, high)
+            if span[1] <= span[0]:
+                span = (low, high)
+            ax.hist(values, bins=bins, range=span,
                     weights=calibration.weights, density=True, color=CYCLE[1], alpha=0.6,
                     label="posterior")
             ax.axvline(weighted_quantile(calibration.samples[name], calibration.weights, 0.5),
@@ -79,7 +89,9 @@ def observed_vs_predicted_figure(result: CalibrationResult):
     with matplotlib.rc_context(figure_style()):
         fig = Figure(figsize=(13, 1.6 + 0.55 * n), layout="constrained")
         ax = fig.subplots()
-        limit = DEVIATION_LIMIT
+        reach = [abs(row[key]) for row in rows for key in ("low", "high", "at_median")
+                 if math.isfinite(row[key])]
+        limit = float(np.clip(math.ceil(max(reach, default=0.0)) + 0.5, 2.5, DEVIATION_LIMIT))
         ax.axvspan(-1, 1, color="0.85", label="published interval")
         ax.axvline(0, color="0.6", linewidth=1)
         y = np.arange(n)[::-1]
@@ -100,8 +112,9 @@ def observed_vs_predicted_figure(result: CalibrationResult):
                             arrowprops={"arrowstyle": "->", "color": color, "lw": 2})
             target = row["target"]
             value = row["value"]
+            unit = "" if target.unit in ("1", "dimensionless") else f" {target.unit}"
             ax.text(1.01, k, f"published [{_g(target.low)}, {_g(target.high)}], "
-                    f"model {_g(value)} {target.unit}",
+                    f"model {_g(value)}{unit}",
                     transform=ax.get_yaxis_transform(), va="center", fontsize="small")
         ax.plot([], [], "o-", color=CYCLE[1],
                 label="model, posterior predictive: median, 95 % interval")
