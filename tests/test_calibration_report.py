@@ -265,7 +265,8 @@ def test_a_committed_result_is_a_block_of_the_docs_with_the_demo_figures(tmp_pat
 
 # --- recovery of known parameters ---------------------------------------------------------
 
-TRUTH = {"placebo_relief": 0.25, "duloxetine_efficacy": 0.3}
+# away from the priors' medians (0.15 and 0.2): a posterior that stayed the prior misses
+TRUTH = {"placebo_relief": 0.3, "duloxetine_efficacy": 0.35}
 RECOVERY_TARGETS = ("placebo_responders_50", "placebo_responders_30", "duloxetine_responders_50")
 RECOVERY_HALF_WIDTH = 4.0  # percentage points either side of the model's value at the truth
 
@@ -293,12 +294,15 @@ def test_abc_recovers_known_parameters_from_targets_the_model_made(tmp_path):
                           {t.id: interval_middle(t) for t in targets}, spec,
                           tmp_path / "abc.db")
     for name, value in TRUTH.items():
-        low, high = (weighted_quantile(calibration.samples[name], calibration.weights, q)
-                     for q in (0.025, 0.975))
+        low, median, high = (weighted_quantile(calibration.samples[name], calibration.weights,
+                                               q) for q in (0.025, 0.5, 0.975))
+        prior_low, prior_median, prior_high = prior(name).draw(np.array([0.025, 0.5, 0.975]))
+        print(f"{name}: truth {value}, posterior {median:.3f} [{low:.3f}, {high:.3f}], "
+              f"prior {prior_median:.3f} [{prior_low:.3f}, {prior_high:.3f}]")
         assert low <= value <= high, (name, low, value, high)
-    # and the posterior is narrower than the prior for the parameters the targets read
-    for name in TRUTH:
-        spread = weighted_quantile(calibration.samples[name], calibration.weights, 0.975) - \
-            weighted_quantile(calibration.samples[name], calibration.weights, 0.025)
-        prior_spread = float(np.diff(prior(name).draw(np.array([0.025, 0.975])))[0])
-        assert spread < prior_spread, (name, spread, prior_spread)
+        if name == "placebo_relief":  # what the placebo arms read: it moved to the truth and
+            # narrowed (a broken simulator leaves it at the prior and fails here); at this
+            # share (trials of a few dozen) duloxetine_efficacy moves little (measured:
+            # median 0.23 [0.12, 0.37] for a truth of 0.35 and a prior of 0.2 [0.11, 0.40])
+            assert abs(median - value) < 0.5 * abs(prior_median - value), (name, median)
+            assert high - low < 0.75 * (prior_high - prior_low), (name, low, high)
