@@ -12,7 +12,8 @@
 ``calibration_result.json``
     What the report needs besides the samples (:mod:`lbp_headache.calibration.abc_result`):
     with ``posterior_samples.csv`` it is all a committed result needs for the
-    report to be rendered again (:func:`render_report`, ``calibrate --report-only``).
+    report to be rendered again (:func:`.abc_report.render_report`,
+    ``calibrate --report-only``).
 ``observed_vs_predicted.png``, ``posterior_vs_prior.png``, ``posterior_correlations.png``,
 ``target_constraint.png``
     The figures of :mod:`.abc_figures`.
