@@ -13,6 +13,13 @@ demo: $(VENV)/.installed
 	cp results/sweeps/chronification_map/figures/persistent_back_pain__headache_days_per_month_map.png figures/chronification_map.png
 	$(BIN)/lbp-headache trial manual_therapy_ctth --out results/trials/manual_therapy_ctth
 	cp results/trials/manual_therapy_ctth/figures/replicates.png figures/trial_manual_therapy_ctth.png
+	# The committed calibration result, if any: its report's figures and docs/calibration.md.
+	if [ -f calibration/result/calibration_result.json ]; then \
+	  $(BIN)/lbp-headache calibrate --report-only calibration/result --out results/calibration_report && \
+	  for f in observed_vs_predicted posterior_vs_prior posterior_correlations target_constraint; do \
+	    cp results/calibration_report/$$f.png figures/calibration_$$f.png; done; \
+	fi
+	$(BIN)/python -m lbp_headache.report.docs
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check model tests benchmarks

@@ -14,8 +14,10 @@ import numpy as np
 import pytest
 import yaml
 from lbp_headache.calibration.abc_model import deviation, distance
-from lbp_headache.calibration.abc_run import run_abc, weighted_quantile
+from lbp_headache.calibration.abc_result_reader import read_result
+from lbp_headache.calibration.abc_run import make_simulator, run_abc, weighted_quantile
 from lbp_headache.calibration.abc_spec import CalibrationSpec
+from lbp_headache.calibration.abc_spec_reader import load_calibration_spec
 from lbp_headache.calibration.target_reader import load_targets
 from lbp_headache.cli.main import main
 from lbp_headache.core.parameters import BY_NAME
@@ -224,8 +226,9 @@ def test_a_tiny_calibration_writes_every_output(tmp_path, capsys):
     assert "not a diagnostic tool" in captured.out
     assert sum("generation " in line for line in captured.err.splitlines()) == 2
     for name in ("abc.db", "calibrated_parameters.yaml", "posterior_samples.csv",
-                 "calibration_report.md", "posterior_vs_prior.png",
-                 "calibration_settings.json"):
+                 "calibration_report.md", "posterior_vs_prior.png", "calibration_result.json",
+                 "observed_vs_predicted.png", "posterior_correlations.png",
+                 "target_constraint.png", "calibration_settings.json"):
         assert (out / name).is_file(), name
     document = yaml.safe_load((out / "calibrated_parameters.yaml").read_text())
     samples = np.genfromtxt(out / "posterior_samples.csv", delimiter=",", names=True)
@@ -246,6 +249,17 @@ def test_a_tiny_calibration_writes_every_output(tmp_path, capsys):
     for target in ("sensitization_prevalence", "placebo_responders_50"):
         assert f"| {target} |" in report
     assert (out / "posterior_vs_prior.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the stored model values are the posterior predictive: evaluating a particle again
+    # gives them (the simulator is deterministic in the calibrated values)
+    result = read_result(out)
+    spec = load_calibration_spec(path, load_targets(BUNDLED_TARGETS))
+    again = make_simulator(spec, load_targets(BUNDLED_TARGETS))(
+        {name: result.calibration.samples[name][0] for name in spec.parameters})
+    assert_allclose([again[i] for i in spec.targets],
+                    [result.calibration.statistics[i][0] for i in spec.targets], rtol=1e-12)
+    # the committed files alone render the same report again, nothing run
+    assert main(["calibrate", "--report-only", str(out), "--out", str(tmp_path / "again")]) == 0
+    assert (tmp_path / "again" / "calibration_report.md").read_text() == report
     # the database is not overwritten without --resume, nor resumed with other settings
     assert main(["calibrate", "--spec", str(path), "--out", str(out)]) == 2
     assert "add --resume" in capsys.readouterr().err

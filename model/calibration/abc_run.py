@@ -32,8 +32,12 @@ import pyabc
 from lbp_headache.analysis.backends import probe_scheduler
 from lbp_headache.calibration.abc_model import TargetSimulator, interval_middle, prior
 from lbp_headache.calibration.abc_spec import CalibrationSpec
-from lbp_headache.calibration.targets import Target, TargetSet
+from lbp_headache.calibration.posterior import Calibration, weighted_quantile
+from lbp_headache.calibration.targets import TargetSet
 from lbp_headache.population.distributions import Distribution
+
+__all__ = ["Calibration", "read_posterior", "run_abc", "run_calibration",
+           "weighted_quantile"]
 
 DATABASE = "abc.db"
 MIN_ACCEPTANCE_RATE = 0.005  # a generation that accepts fewer than 1 in 200 stops the run
@@ -78,26 +82,6 @@ class Generation:
         return (f"generation {self.t + 1}/{generations}: epsilon {self.epsilon:.4g}, "
                 f"{self.simulations:,} simulations ({self.acceptance_rate:.0%} accepted), "
                 f"{self.total_simulations:,} in all, {self.seconds:.1f} s")
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """The posterior of a finished (or budget-stopped) run.
-
-    ``samples`` maps each parameter to its particles of the last generation,
-    ``weights`` their normalised weights; ``statistics`` maps each target id
-    to the particles' model values (same order); ``epsilons`` one per generation.
-    """
-
-    parameters: tuple[str, ...]
-    targets: tuple[Target, ...]
-    samples: dict[str, np.ndarray]
-    weights: np.ndarray
-    statistics: dict[str, np.ndarray]
-    epsilons: tuple[float, ...]
-    total_simulations: int
-    generations_run: int
-    seconds: float
 
 
 def make_simulator(spec: CalibrationSpec, targets: TargetSet) -> TargetSimulator:
@@ -214,16 +198,3 @@ def read_posterior(url: str, parameters: Sequence[str], statistics: Sequence[str
     return Calibration(tuple(parameters), (), samples, weights / weights.sum(), values,
                        epsilons, int(history.total_nr_simulations), int(history.max_t + 1),
                        seconds)
-
-
-def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """The ``q`` quantile of a weighted sample (linear in the cumulative weight)."""
-    values, weights = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
-    keep = np.isfinite(values)
-    values, weights = values[keep], weights[keep]
-    if values.size == 0:
-        return math.nan
-    order = np.argsort(values, kind="stable")
-    values, weights = values[order], weights[order]
-    cumulative = (np.cumsum(weights) - 0.5 * weights) / weights.sum()
-    return float(np.interp(q, cumulative, values))

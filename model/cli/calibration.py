@@ -33,6 +33,7 @@ from lbp_headache.cli.common import (
 from lbp_headache.core.disclaimer import disclaimer_line
 from lbp_headache.core.errors import ModelError, ScenarioError
 from lbp_headache.files.bundled import BUNDLED_TARGETS, shown
+from lbp_headache.report.abc_report import render_report
 
 DEFAULT_OUT = Path("results") / "calibration"
 DEFAULT_CALIBRATE_OUT = Path("results") / "calibrate"
@@ -109,8 +110,36 @@ def cmd_targets(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report_only(source: Path, out: Path | None, resume: bool = False) -> int:
+    """``calibrate --report-only DIR``: the report of a finished result, nothing run."""
+    problems = out_dir_problems(out) if out is not None else []
+    if resume:
+        problems.append(one_problem("--resume", "--report-only runs nothing: drop --resume"))
+    if not source.is_dir():
+        problems.append(one_problem(str(source), "no such folder (a calibration result: "
+                                    "calibration_result.json and posterior_samples.csv)"))
+    if problems:
+        return report_problems(problems)
+    try:
+        _, files = render_report(source, out)
+    except ScenarioError as error:
+        return report_problems(problem_lines(error, str(source)))
+    except OSError as error:
+        print(f"{out or source}: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"the report of {source} -> {out or source}")
+    for file in files:
+        print(f"  {file}")
+    print(disclaimer_line())
+    return EXIT_OK
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """``calibrate``: ABC-SMC on the spec's targets, into ``--out`` (resumable)."""
+    """``calibrate``: ABC-SMC on the spec's targets, into ``--out`` (resumable); with
+    ``--report-only DIR``, only the report of the result in DIR."""
+    if args.report_only is not None:
+        return cmd_report_only(Path(args.report_only),
+                               Path(args.out) if args.out is not None else None, args.resume)
     path = Path(args.targets) if args.targets else shown(BUNDLED_TARGETS)
     spec_path = Path(args.spec) if args.spec else path.parent / DEFAULT_SPEC
     problems: list[str] = []
@@ -177,5 +206,9 @@ def add_parsers(sub) -> None:
                    help=f"output folder (default: {DEFAULT_CALIBRATE_OUT})")
     p.add_argument("--resume", action="store_true",
                    help="continue the run whose database is in --out")
+    p.add_argument("--report-only", default=None, metavar="DIR",
+                   help="run nothing: render the report of the result in DIR "
+                   "(calibration_result.json, posterior_samples.csv) into --out "
+                   "(default: DIR)")
     add_backend_options(p)
     p.set_defaults(handler=cmd_calibrate)

@@ -9,8 +9,14 @@
     settings but the budget): ``--resume`` refuses a database made otherwise.
 ``calibrated_parameters.yaml``, ``posterior_samples.csv``, ``calibration_report.md``
     See :mod:`lbp_headache.calibration.abc_outputs`.
-``posterior_vs_prior.png``
-    :func:`.abc_figures.posterior_figure`.
+``calibration_result.json``
+    What the report needs besides the samples (:mod:`lbp_headache.calibration.abc_result`):
+    with ``posterior_samples.csv`` it is all a committed result needs for the
+    report to be rendered again (:func:`.abc_report.render_report`,
+    ``calibrate --report-only``).
+``observed_vs_predicted.png``, ``posterior_vs_prior.png``, ``posterior_correlations.png``,
+``target_constraint.png``
+    The figures of :mod:`.abc_figures`.
 
 Every file but the database is written atomically through an
 :class:`~lbp_headache.files.output_folder.OutputFolder`, which also locks the
@@ -23,26 +29,32 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from lbp_headache.calibration.abc_model import prior
 from lbp_headache.calibration.abc_outputs import (
     parameters_yaml,
     posterior_medians,
-    report_markdown,
     samples_csv,
 )
-from lbp_headache.calibration.abc_run import DATABASE, Calibration, make_simulator, run_calibration
+from lbp_headache.calibration.abc_result import (
+    RESULT_FILE,
+    SAMPLES_FILE,
+    CalibrationResult,
+    result_json,
+)
+from lbp_headache.calibration.abc_run import DATABASE, make_simulator, run_calibration
 from lbp_headache.calibration.abc_spec import CalibrationSpec
+from lbp_headache.calibration.posterior import Calibration
 from lbp_headache.calibration.targets import TargetSet
 from lbp_headache.core.errors import Problem, ScenarioError
+from lbp_headache.core.parameters import BY_NAME
 from lbp_headache.files.json_data import to_json
 from lbp_headache.files.output_folder import OutputConflict, OutputFolder
 from lbp_headache.files.provenance import now, provenance
-from lbp_headache.report.abc_figures import posterior_figure
-from lbp_headache.report.figure_style import figure_png
+from lbp_headache.report.abc_report import REPORT_FILES, write_report
 
 SETTINGS_FILE = "calibration_settings.json"
-FIGURE = "posterior_vs_prior.png"
-OUTPUT_FILES = (SETTINGS_FILE, "calibrated_parameters.yaml", "posterior_samples.csv",
-                "calibration_report.md", FIGURE)
+OUTPUT_FILES = (SETTINGS_FILE, "calibrated_parameters.yaml", SAMPLES_FILE, RESULT_FILE,
+                *REPORT_FILES)
 BUDGET_KEYS = ("generations", "max_simulations")  # may change between a run and its resume
 
 
@@ -100,12 +112,15 @@ def calibrate_into(spec: CalibrationSpec, targets: TargetSet, out: str | Path, *
                       else ("dask" if scheduler else "multicore")},
             simulations=calibration.total_simulations,
             wall_seconds_this_session=round(calibration.seconds, 3))
+        names = calibration.parameters
+        result = CalibrationResult(calibration, {n: prior(n) for n in names},
+                                   {n: BY_NAME[n].unit for n in names},
+                                   {n: BY_NAME[n].value for n in names}, at_median, record)
         files = [
-            folder.write_text("calibrated_parameters.yaml", parameters_yaml(calibration, record)),
-            folder.write_text("posterior_samples.csv", samples_csv(calibration)),
-            folder.write_text("calibration_report.md",
-                              report_markdown(calibration, at_median, FIGURE)),
-            folder.write_bytes(FIGURE, figure_png(posterior_figure(calibration))),
+            folder.write_text("calibrated_parameters.yaml", parameters_yaml(result)),
+            folder.write_text(SAMPLES_FILE, samples_csv(calibration)),
+            folder.write_text(RESULT_FILE, result_json(result)),
+            *write_report(folder, result),
         ]
     return calibration, at_median, [database, *files]
 

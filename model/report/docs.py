@@ -3,7 +3,8 @@
 ``python -m lbp_headache.report.docs`` rewrites the text between the
 ``BEGIN``/``END`` markers of each generated block (docs/model.md: parameter and
 state tables; docs/inputs.md: the input bounds; docs/architecture.md: the
-module map); the test suite fails when a committed file differs from what this
+module map; docs/calibration.md: the report of the calibration result committed
+in calibration/result/, if any); the test suite fails when a committed file differs from what this
 would write.
 """
 
@@ -15,12 +16,16 @@ from pathlib import Path
 
 from lbp_headache.core.parameters import markdown_table
 from lbp_headache.core.states import state_table
+from lbp_headache.report.abc_report import committed_report_markdown
 from lbp_headache.report.input_limits import limits_table
 
 # A tool for the checkout: model/report/docs.py -> the repository root.
 DOCS_FOLDER = Path(__file__).resolve().parents[2] / "docs"
 DOC = DOCS_FOLDER / "model.md"
 SOURCE_FOLDER = Path(__file__).resolve().parents[1]  # model/
+# A committed calibration result (make demo copies its figures to figures/calibration_*.png).
+CALIBRATION_RESULT = DOCS_FOLDER.parent / "calibration" / "result"
+CALIBRATION_FIGURES = "../figures/calibration_"
 
 
 def module_map() -> str:
@@ -41,6 +46,8 @@ GENERATED = {
     DOC: {"parameter-table": markdown_table, "state-table": state_table},
     DOCS_FOLDER / "inputs.md": {"input-limits": limits_table},
     DOCS_FOLDER / "architecture.md": {"module-map": module_map},
+    DOCS_FOLDER / "calibration.md": {"calibration-report": lambda: committed_report_markdown(
+        CALIBRATION_RESULT, CALIBRATION_FIGURES)},
 }
 
 
