@@ -15,13 +15,13 @@ import math
 import sys
 from pathlib import Path
 
-from lbp_headache.analysis.backends import SchedulerError
 from lbp_headache.calibration.abc_spec_reader import load_calibration_spec
 from lbp_headache.calibration.outputs import run_targets, summary_line
 from lbp_headache.calibration.target_reader import load_targets
 from lbp_headache.cli.common import (
     EXIT_FAILURE,
     EXIT_OK,
+    RUN_ERRORS,
     add_backend_options,
     align,
     backend_problems,
@@ -29,6 +29,7 @@ from lbp_headache.cli.common import (
     out_dir_problems,
     problem_lines,
     report_problems,
+    run_failed,
 )
 from lbp_headache.core.disclaimer import disclaimer_line
 from lbp_headache.core.errors import ModelError, ScenarioError
@@ -93,14 +94,8 @@ def cmd_targets(args: argparse.Namespace) -> int:
                                      scheduler=args.scheduler,
                                      progress=lambda line: print(f"  running {line}",
                                                                  file=sys.stderr))
-    except ScenarioError as error:
-        return report_problems(problem_lines(error, str(path)))
-    except SchedulerError as error:
-        print(error, file=sys.stderr)
-        return EXIT_FAILURE
-    except OSError as error:
-        print(f"{out}: {error}", file=sys.stderr)
-        return EXIT_FAILURE
+    except RUN_ERRORS as error:
+        return run_failed(error, out, str(path))
     print(f"{targets.name}: {len(results)} targets from {path} -> {out}")
     print(target_table(results, targets.approximate_tolerance))
     print(summary_line(results))
@@ -169,14 +164,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         calibration, _, files = calibrate_into(
             spec, targets, out, resume=args.resume, workers=args.workers,
             scheduler=args.scheduler, progress=lambda line: print(f"  {line}", file=sys.stderr))
-    except ScenarioError as error:
-        return report_problems(problem_lines(error, str(out)))
-    except SchedulerError as error:
-        print(error, file=sys.stderr)
-        return EXIT_FAILURE
-    except OSError as error:
-        print(f"{out}: {error}", file=sys.stderr)
-        return EXIT_FAILURE
+    except RUN_ERRORS as error:
+        return run_failed(error, out, str(out))
     print(f"{calibration.generations_run} generations, {calibration.total_simulations:,} "
           f"simulations, {calibration.seconds:.0f} s -> {out}")
     for file in files:

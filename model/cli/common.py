@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lbp_headache.analysis.backends import scheduler_problems
+from lbp_headache.analysis.backends import SchedulerError, scheduler_problems
 from lbp_headache.core.errors import ModelError, Problem, ScenarioError
 from lbp_headache.core.parameters import parameter_vector
 from lbp_headache.scenario.reader import expand_paths, load_scenario, parse_override
@@ -43,6 +43,20 @@ def report_problems(lines: Sequence[str]) -> int:
     for line in lines:
         print(line, file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+#: What a command that runs a spec into a folder turns into an exit status (:func:`run_failed`).
+RUN_ERRORS = (ScenarioError, SchedulerError, OSError)
+
+
+def run_failed(error: Exception, out: Path, source: str) -> int:
+    """The exit status for one of :data:`RUN_ERRORS` raised while running ``source`` into
+    ``out``: its problem lines and 2 for bad input found only while running; the
+    scheduler's message, or the folder and the error of a failed write, and 1."""
+    if isinstance(error, ScenarioError):
+        return report_problems(problem_lines(error, source))
+    print(error if isinstance(error, SchedulerError) else f"{out}: {error}", file=sys.stderr)
+    return EXIT_FAILURE
 
 
 def out_dir_problems(out: Path) -> list[str]:

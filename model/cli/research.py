@@ -23,6 +23,7 @@ from lbp_headache.cli.common import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    RUN_ERRORS,
     add_backend_options,
     add_set_option,
     backend_problems,
@@ -31,6 +32,7 @@ from lbp_headache.cli.common import (
     out_dir_problems,
     problem_lines,
     report_problems,
+    run_failed,
 )
 from lbp_headache.cli.progress import terminal_progress
 from lbp_headache.core.disclaimer import disclaimer_line
@@ -128,12 +130,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     try:
         outcome = run_sensitivity(spec, out, workers=args.workers, scheduler=args.scheduler,
                                   figures=SENSITIVITY_FIGURES)
-    except SchedulerError as error:
-        print(error, file=sys.stderr)
-        return EXIT_FAILURE
-    except OSError as error:
-        print(f"{out}: {error}", file=sys.stderr)
-        return EXIT_FAILURE
+    except RUN_ERRORS as error:
+        return run_failed(error, out, args.spec)
     for line in outcome.summary_lines:
         print(line)
     for path in outcome.files:

@@ -8,23 +8,22 @@ exit status 2 with nothing written.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from lbp_headache.analysis.backends import SchedulerError
 from lbp_headache.cli.common import (
-    EXIT_FAILURE,
     EXIT_OK,
+    RUN_ERRORS,
     add_backend_options,
     align,
     backend_problems,
     out_dir_problems,
     problem_lines,
     report_problems,
+    run_failed,
 )
 from lbp_headache.cli.progress import terminal_progress
 from lbp_headache.core.disclaimer import disclaimer_line
-from lbp_headache.core.errors import ModelError, ScenarioError
+from lbp_headache.core.errors import ModelError
 from lbp_headache.files.bundled import resolve_argument
 from lbp_headache.population.reader import load_population
 from lbp_headache.population.runner import run_population
@@ -66,14 +65,8 @@ def cmd_population(args: argparse.Namespace) -> int:
                                            scheduler=args.scheduler,
                                            progress=terminal_progress(),
                                            figures=POPULATION_FIGURES)
-    except ScenarioError as error:
-        return report_problems(problem_lines(error, spec.source))
-    except SchedulerError as error:
-        print(error, file=sys.stderr)
-        return EXIT_FAILURE
-    except OSError as error:
-        print(f"{out}: {error}", file=sys.stderr)
-        return EXIT_FAILURE
+    except RUN_ERRORS as error:
+        return run_failed(error, out, spec.source)
     n = spec.candidates
     print(f"{spec.name}: {population.size:,} patients from {n:,} candidates "
           f"({int(population.plausible.sum()):,} plausible, {int(population.eligible.sum()):,} "
@@ -121,14 +114,8 @@ def cmd_trial(args: argparse.Namespace) -> int:
         result, files = run_trial(spec, out, workers=args.workers, scheduler=args.scheduler,
                                   replicates=args.replicates, progress=terminal_progress(),
                                   figures=TRIAL_FIGURES)
-    except ScenarioError as error:
-        return report_problems(problem_lines(error, spec.source))
-    except SchedulerError as error:
-        print(error, file=sys.stderr)
-        return EXIT_FAILURE
-    except OSError as error:
-        print(f"{out}: {error}", file=sys.stderr)
-        return EXIT_FAILURE
+    except RUN_ERRORS as error:
+        return run_failed(error, out, spec.source)
     rows = endpoint_rows(result)
     shown = [row for row in rows if row["published"] is not None] or rows
     print(f"{spec.name}: {len(result.replicates):,} trials of {spec.size:,} patients drawn "
