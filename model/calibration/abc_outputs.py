@@ -164,7 +164,8 @@ def report_markdown(result: CalibrationResult, figures: Mapping[str, str] | None
              f"{calibration.generations_run} generations, {calibration.weights.size} particles "
              f"({ess:.0f} effective), {calibration.total_simulations:,} simulations"
              + ("" if not math.isfinite(calibration.seconds) else
-                f", {calibration.seconds:.0f} s of wall time in the last session") + ".",
+                f", {calibration.seconds:,.0f} s of sampling (pyabc's wall time per generation, "
+                "summed over every session)") + ".",
              "", "epsilon per generation: " + ", ".join(f"{e:.4g}" for e in
                                                          calibration.epsilons), ""]
     lines += _targets_section(result, figures, h2)

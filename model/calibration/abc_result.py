@@ -80,7 +80,7 @@ def result_json(result: CalibrationResult) -> str:
         "run": {"particles": int(calibration.weights.size),
                 "generations": calibration.generations_run,
                 "simulations": calibration.total_simulations,
-                "seconds_this_session": calibration.seconds,
+                "sampling_seconds": calibration.seconds,
                 "epsilons": list(calibration.epsilons)},
         "provenance": dict(result.provenance),
     }

@@ -72,7 +72,7 @@ def read_result(folder: str | Path) -> CalibrationResult:
     column = {name: table[:, header.index(name)] for name in needed}
     weights = column["weight"]
     run = document["run"]
-    seconds = run.get("seconds_this_session")
+    seconds = run.get("sampling_seconds")
     calibration = Calibration(
         parameters, targets, {p: column[p] for p in parameters}, weights / weights.sum(),
         {t.id: column[t.id] for t in targets}, tuple(float(e) for e in run["epsilons"]),

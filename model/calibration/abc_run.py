@@ -21,7 +21,6 @@ Resume
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -153,7 +152,6 @@ def run_abc(simulator, priors: Mapping[str, Distribution], observed: Mapping[str
                             population_size=spec.particles, sampler=sampler,
                             eps=pyabc.MedianEpsilon())
 
-    started = time.perf_counter()
     if not resume:
         np.random.seed([spec.seed, 0xABC])  # noqa: NPY002 (pyabc's generator)
         abc().new(url, dict(observed))
@@ -178,12 +176,13 @@ def run_abc(simulator, priors: Mapping[str, Distribution], observed: Mapping[str
         report(Generation(t, float(history.get_all_populations()["epsilon"].iloc[-1]),
                           done, history.total_nr_simulations, spec.particles / max(done, 1),
                           time.perf_counter() - tick).line(spec.generations))
-    return read_posterior(url, tuple(priors), tuple(observed), time.perf_counter() - started)
+    return read_posterior(url, tuple(priors), tuple(observed))
 
 
-def read_posterior(url: str, parameters: Sequence[str], statistics: Sequence[str],
-                   seconds: float = math.nan) -> Calibration:
-    """The last generation of a pyabc database as a :class:`Calibration` (no targets)."""
+def read_posterior(url: str, parameters: Sequence[str], statistics: Sequence[str]) -> Calibration:
+    """The last generation of a pyabc database as a :class:`Calibration` (no targets); its
+    ``seconds``: pyabc's wall time of every generation, summed over every session of a
+    resumed run (the time a kill left the run idle is not counted)."""
     history = pyabc.History(url)
     if history.max_t < 0:
         raise ValueError("the database holds no finished generation")
@@ -197,4 +196,4 @@ def read_posterior(url: str, parameters: Sequence[str], statistics: Sequence[str
                      if np.isfinite(e))
     return Calibration(tuple(parameters), (), samples, weights / weights.sum(), values,
                        epsilons, int(history.total_nr_simulations), int(history.max_t + 1),
-                       seconds)
+                       float(history.get_all_populations()["wall_time"].sum()))

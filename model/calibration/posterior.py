@@ -41,7 +41,7 @@ class Calibration:
     epsilons: tuple[float, ...]
     total_simulations: int
     generations_run: int
-    seconds: float
+    seconds: float  # pyabc's wall time of every generation, summed over every session
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:

@@ -111,7 +111,7 @@ def calibrate_into(spec: CalibrationSpec, targets: TargetSet, out: str | Path, *
                       "sampler": "single core" if not scheduler and (workers or 1) == 1
                       else ("dask" if scheduler else "multicore")},
             simulations=calibration.total_simulations,
-            wall_seconds_this_session=round(calibration.seconds, 3))
+            sampling_seconds=round(calibration.seconds, 3))
         names = calibration.parameters
         result = CalibrationResult(calibration, {n: prior(n) for n in names},
                                    {n: BY_NAME[n].unit for n in names},
