@@ -21,11 +21,10 @@ from lbp_headache.calibration.abc_model import TargetSimulator
 from lbp_headache.calibration.target_reader import load_targets
 from lbp_headache.core.parameters import INDEX
 from lbp_headache.engine.patient_inputs import PatientInputs
+from lbp_headache.files.bundled import BUNDLED_TARGETS
 from lbp_headache.population.candidates import weekly_fluctuation
 from lbp_headache.scenario.profiles import natural_history
 from numpy.testing import assert_allclose
-
-TARGETS = "calibration/targets.yaml"
 
 
 def rows_with(n: int, **values: float) -> np.ndarray:
@@ -94,7 +93,7 @@ def test_the_slow_headache_fluctuation_adds_its_variance_and_its_memory():
 @pytest.fixture(scope="module")
 def trial_targets():
     wanted = ("placebo_responders_50", "improvement_natural_share", "ctth_waitlist_responders")
-    return [t for t in load_targets(TARGETS).targets if t.id in wanted]
+    return [t for t in load_targets(BUNDLED_TARGETS).targets if t.id in wanted]
 
 
 def test_regression_to_the_mean_and_waitlist_responders_come_from_the_fluctuations(

@@ -229,7 +229,7 @@ def _correlation_section(result: CalibrationResult, figures: dict, h2: str) -> l
              "| | " + " | ".join(f"`{n}`" for n in names) + " |",
              "|---|" + "---|" * len(names)]
     for i, name in enumerate(names):
-        lines.append(f"| `{name}` | " + " | ".join(_r(matrix[i, j]) for j in range(len(names)))
+        lines.append(f"| `{name}` | " + " | ".join(_signed(matrix[i, j]) for j in range(len(names)))
                      + " |")
     ridges = [f"`{names[i]}` and `{names[j]}` (r = {matrix[i, j]:+.2f})"
               for i in range(len(names)) for j in range(i + 1, len(names))
@@ -318,10 +318,6 @@ def _g(value) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-" if value is None or math.isnan(value) else ("inf" if value > 0 else "-inf")
     return f"{value:.4g}"
-
-
-def _r(value: float) -> str:
-    return "-" if not math.isfinite(value) else f"{value:+.2f}"
 
 
 def _share(value: float) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from lbp_headache.analysis.diary import ar1
 from lbp_headache.core.parameters import INDEX, parameter_vector
 from lbp_headache.engine.patient_inputs import WEEK_DAYS, PatientInputs
 from lbp_headache.population.spec import PopulationSpec
@@ -79,13 +80,8 @@ def weekly_fluctuation(rows: np.ndarray, rng: np.random.Generator,
     if not np.any(sd > 0):
         return np.zeros((rows.shape[0], 0))
     a = np.exp(-WEEK_DAYS / rows[:, INDEX["tau_lumbar_fluctuation"]])
-    innovation = sd * np.sqrt(1.0 - a * a)
-    normals = rng.standard_normal((weeks, rows.shape[0]))  # week-major: one week at a time
-    log_factor = np.empty((weeks, rows.shape[0]))
-    log_factor[0] = sd * normals[0]
-    for week in range(1, weeks):
-        log_factor[week] = a * log_factor[week - 1] + innovation * normals[week]
-    return np.exp(log_factor - 0.5 * sd * sd).T.copy()
+    normals = rng.standard_normal((weeks, rows.shape[0])).T  # drawn week-major
+    return np.exp(ar1(normals, sd, a) - 0.5 * (sd * sd)[:, None])
 
 
 def candidates(spec: PopulationSpec, lo: int, hi: int) -> tuple[np.ndarray, PatientInputs]:
