@@ -197,12 +197,33 @@ def test_a_spec_with_mistakes_exits_2_with_one_line_per_problem(tmp_path, capsys
      "targets: needs at least one target"),
     (("placebo_responders_50]", "placebo_responder_50]"),
      "did you mean 'placebo_responders_50'?"),
+    (("seed: 3", "seed: 3\nuniform_priors: [gain_cervicogenic]"),
+     "uniform_priors[0]: 'gain_cervicogenic' is not calibrated: list it under 'parameters'"),
+    (("seed: 3", "seed: 3\nuniform_priors: [placebo_relef]"),
+     "did you mean 'placebo_relief'?"),
 ])
 def test_each_bad_value_is_one_clear_line(tmp_path, capsys, change, message):
     path = _spec(tmp_path, GOOD_SPEC.replace(*change))
     assert main(["calibrate", "--spec", str(path), "--out", str(tmp_path / "out")]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"{path}:") and message in lines[0], lines
+
+
+def test_uniform_priors_replace_the_spread_by_the_range(tmp_path):
+    from lbp_headache.calibration.abc_model import spec_priors
+    from lbp_headache.calibration.abc_spec_reader import load_calibration_spec
+
+    path = _spec(tmp_path, GOOD_SPEC.replace("seed: 3",
+                                             "seed: 3\nuniform_priors: [placebo_relief]"))
+    spec = load_calibration_spec(path, load_targets(BUNDLED_TARGETS))
+    assert spec.uniform_priors == ("placebo_relief",)
+    priors = spec_priors(spec.parameters, spec.uniform_priors)
+    record = BY_NAME["placebo_relief"]
+    wide = priors["placebo_relief"]
+    assert wide.family == "uniform" and (wide.low, wide.high) == (record.low, record.high)
+    # the other parameter keeps its population spread, centred on the table value
+    assert priors["sensitization_depth"].family == "logitnormal"
+    assert "uniform_priors" in spec.settings()
 
 
 def test_the_bundled_spec_is_valid():

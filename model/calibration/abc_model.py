@@ -4,7 +4,8 @@ Priors
     Each calibrated parameter's prior is its population distribution in the
     parameter table (:func:`~lbp_headache.population.distributions.from_table`:
     the spread centred on the table value, truncated to the plausible range), or
-    uniform over the range for a parameter without a spread. What is calibrated
+    uniform over the range for a parameter without a spread or named in the
+    spec's ``uniform_priors``. What is calibrated
     is the *centre* (the median patient's value) of that parameter.
 
 Simulator
@@ -49,13 +50,19 @@ MIN_CANDIDATES = 50
 SIZE_MARGIN = 0.8
 
 
-def prior(name: str) -> Distribution:
-    """The prior of a calibrated parameter's centre (see the module docstring)."""
+def prior(name: str, uniform: bool = False) -> Distribution:
+    """The prior of a calibrated parameter's centre (see the module docstring); uniform over
+    the table's range when ``uniform`` (a spec's ``uniform_priors``)."""
     record = BY_NAME[name]
     table = from_table(record)
-    if table.is_point:
+    if uniform or table.is_point:
         return Distribution("uniform", record.value, 0.0, record.low, record.high)
     return table
+
+
+def spec_priors(parameters: Sequence[str], uniform: Sequence[str] = ()) -> dict[str, Distribution]:
+    """The prior of each of ``parameters`` (:func:`prior`; uniform for those in ``uniform``)."""
+    return {name: prior(name, uniform=name in uniform) for name in parameters}
 
 
 def deviation(target: Target, value: float | None) -> float:

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pyabc
 from lbp_headache.analysis.backends import probe_scheduler
-from lbp_headache.calibration.abc_model import TargetSimulator, interval_middle, prior
+from lbp_headache.calibration.abc_model import TargetSimulator, interval_middle, spec_priors
 from lbp_headache.calibration.abc_spec import CalibrationSpec
 from lbp_headache.calibration.posterior import Calibration, weighted_quantile
 from lbp_headache.calibration.targets import TargetSet
@@ -119,7 +119,7 @@ def run_calibration(spec: CalibrationSpec, targets: TargetSet, folder: str | Pat
     observed = {t.id: interval_middle(t) for t in simulator.targets}
     sampler = make_sampler(workers, scheduler)
     try:
-        calibration = run_abc(simulator, {name: prior(name) for name in spec.parameters},
+        calibration = run_abc(simulator, spec_priors(spec.parameters, spec.uniform_priors),
                               observed, spec, Path(folder) / DATABASE, resume=resume,
                               sampler=sampler, progress=progress)
     finally:

@@ -36,6 +36,10 @@ class CalibrationSpec:
         end of the generation that reaches it.
     seed
         Seed of the sampler (numpy's global generator, reseeded per generation).
+    uniform_priors
+        Calibrated parameters whose prior is uniform over the table's range
+        instead of their population spread: for an assumption the table's value
+        does not know within its spread.
     """
 
     name: str
@@ -48,10 +52,11 @@ class CalibrationSpec:
     generations: int
     max_simulations: int
     seed: int
+    uniform_priors: tuple[str, ...] = ()
 
     def settings(self) -> dict:
         """The settings as plain data (for provenance)."""
         return {"parameters": list(self.parameters), "targets": list(self.targets),
                 "population_share": self.population_share, "particles": self.particles,
                 "generations": self.generations, "max_simulations": self.max_simulations,
-                "seed": self.seed}
+                "seed": self.seed, "uniform_priors": list(self.uniform_priors)}

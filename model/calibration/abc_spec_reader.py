@@ -10,6 +10,7 @@ for a misspelt parameter, target or key (:class:`~lbp_headache.core.errors.Scena
     generations: 4
     max_simulations: 800   # the budget of model evaluations
     seed: 20261207
+    uniform_priors: [placebo_relief]   # optional: uniform over the table's range
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ from lbp_headache.files.yaml_source import Mark, YamlMap, parse_yaml, read_text
 
 REQUIRED = ("parameters", "targets", "population_share", "particles", "generations",
             "max_simulations", "seed")
-TOP_KEYS = ("name", *REQUIRED)
+TOP_KEYS = ("name", *REQUIRED, "uniform_priors")
 MAX_PARTICLES = 100_000
 MAX_GENERATIONS = 100
 MAX_SIMULATIONS = 100_000_000
 MIN_PARTICLES = 2
 EXAMPLES = {"parameters": "'parameters: [sensitization_depth, placebo_relief]'",
-            "targets": "'targets: [sensitization_prevalence, placebo_responders_50]'"}
+            "targets": "'targets: [sensitization_prevalence, placebo_responders_50]'",
+            "uniform_priors": "'uniform_priors: [placebo_relief]'"}
 
 
 def load_calibration_spec(path: str | os.PathLike, targets: TargetSet) -> CalibrationSpec:
@@ -61,6 +63,11 @@ def load_calibration_spec(path: str | os.PathLike, targets: TargetSet) -> Calibr
             problems.add(doc.value_marks["parameters"], f"parameters[{i}]",
                          f"'{parameter}' has no range to calibrate in (the table fixes it at "
                          f"{record.value:g})")
+    uniform = _names(doc, "uniform_priors", NAMES, "parameter", problems)
+    for i, parameter in enumerate(uniform):
+        if parameter not in parameters:
+            problems.add(_item_mark(doc, "uniform_priors", i), f"uniform_priors[{i}]",
+                         f"'{parameter}' is not calibrated: list it under 'parameters' too")
     by_id = {t.id: t for t in targets.targets}
     chosen = _names(doc, "targets", tuple(by_id), "target", problems)
     for i, target_id in enumerate(chosen):
@@ -94,7 +101,8 @@ def load_calibration_spec(path: str | os.PathLike, targets: TargetSet) -> Calibr
         raise ScenarioError(in_reading_order(problems.items))
     return CalibrationSpec(name, display, hashlib.sha256(data).hexdigest(), tuple(parameters),
                            tuple(chosen), share, whole["particles"],
-                           whole["generations"], whole["max_simulations"], whole["seed"])
+                           whole["generations"], whole["max_simulations"], whole["seed"],
+                           tuple(uniform))
 
 
 def _item_mark(doc: YamlMap, key: str, i: int) -> Mark:

@@ -29,7 +29,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from lbp_headache.calibration.abc_model import prior
+from lbp_headache.calibration.abc_model import spec_priors
 from lbp_headache.calibration.abc_outputs import (
     parameters_yaml,
     posterior_medians,
@@ -113,7 +113,7 @@ def calibrate_into(spec: CalibrationSpec, targets: TargetSet, out: str | Path, *
             simulations=calibration.total_simulations,
             sampling_seconds=round(calibration.seconds, 3))
         names = calibration.parameters
-        result = CalibrationResult(calibration, {n: prior(n) for n in names},
+        result = CalibrationResult(calibration, spec_priors(names, spec.uniform_priors),
                                    {n: BY_NAME[n].unit for n in names},
                                    {n: BY_NAME[n].value for n in names}, at_median, record)
         files = [
