@@ -530,6 +530,15 @@ try:
         # CARRY_WIDTH per quantity, and every lane's whole-day weights (CARRY_WIDTH above).
         carry = np.zeros(CARRY_DAYS + lanes * CARRY_LANE)
         narrow = last_recorded - first_recorded <= CARRY_NARROW
+        # Where each recorded state sits in ``carry`` and its range, in the order of ``out``.
+        column = record - first_recorded
+        record_low = np.empty(record.size)
+        record_high = np.empty(record.size)
+        consecutive = True
+        for j in range(record.size):
+            record_low[j] = low[record[j]]
+            record_high[j] = high[record[j]]
+            consecutive &= column[j] == j
         leads = np.zeros(n, dtype=np.bool_)
         for i in range(n):
             leads[i] = recorded[i]
@@ -967,11 +976,16 @@ try:
                     else:
                         for q in range(CARRY_WIDTH):
                             carry[q] = _carried_day(carry, q, lane, span)
-                    at_end = days[day] == w[T_NEXT + k]
-                    for j in range(record.size):
-                        i = record[j]
-                        value = w[Y_NEW + i * lanes + k] if at_end else carry[i - first_recorded]
-                        out[s, day, j] = min(max(value, low[i]), high[i])
+                    if days[day] == w[T_NEXT + k]:  # the step's end: its new solution
+                        _store_day(out[s, day], True, w, Y_NEW, DAILY, k, lanes, record, low,
+                                   high)
+                    elif consecutive:  # every state from the first recorded: a plain copy
+                        for j in range(record.size):
+                            out[s, day, j] = min(max(carry[j], record_low[j]), record_high[j])
+                    else:
+                        for j in range(record.size):
+                            out[s, day, j] = min(max(carry[column[j]], record_low[j]),
+                                                 record_high[j])
 
             for i in range(n):
                 for k in range(lanes):
