@@ -110,9 +110,13 @@ Daily values
     enters it, directly into that lane's own block of the carry scratch (a
     step then copies only the day value and ``N``'s polynomial); a lane's
     recorded states are carried side by side, in a loop over states that
-    vectorizes. Measured on 1,000 uniform sets (one thread): recording every
-    state costs 1.33-1.37 times the headache-only run, against 1.52 before,
-    and the headache-only run is 4 % faster (benchmarks/README.md).
+    vectorizes. The days after a step's first are stored from the recorded
+    states' columns and ranges, laid out once per call. Measured on 1,000
+    uniform sets (one thread, persistent back pain): recording every state
+    costs 1.23 times the headache-only run (1.52 before the days were carried,
+    1.39 before the per-lane weights, the stored columns and the reuse of
+    large output blocks in :func:`lbp_headache.engine.batch.output_array`;
+    benchmarks/README.md).
 
 Lanes (SIMD)
     Sets are integrated side by side in :data:`LANES` lanes: every array holds
