@@ -482,3 +482,29 @@ def test_results_stay_intact_while_later_calls_reuse_output_memory():
     results = [simulate_batch(scenario, rows[part], threads=1) for part in parts]
     for result, states in zip(results, expected):
         assert_array_equal(result.states, states)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_forked_process_starts_without_the_parents_output_blocks():
+    """A child forked while the parent's output lock is held can still allocate (and keeps
+    none of the parent's blocks)."""
+    import os
+    import signal
+
+    from lbp_headache.engine import batch
+
+    shape = (1000, 366, 14)
+    kept = batch.output_array(shape)
+    with batch._kept_outputs_lock:
+        pid = os.fork()
+        if pid == 0:  # the child: exit code 0 only if it allocates and kept nothing
+            signal.alarm(20)  # a child stuck on the lock dies instead of hanging the test
+            try:
+                empty = not batch._kept_outputs
+                batch.output_array(shape)
+                os._exit(0 if empty else 1)
+            except BaseException:
+                os._exit(2)
+    _, code = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(code) == 0
+    del kept

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -97,6 +98,18 @@ OUTPUT_MAPPED_BYTES = 32 * 2**20
 KEPT_OUTPUTS = 2
 _kept_outputs: list[np.ndarray] = []
 _kept_outputs_lock = threading.Lock()
+
+
+def _forget_outputs_after_fork() -> None:
+    """A forked process starts with no kept blocks and a fresh lock (another thread may
+    have held the parent's at the fork)."""
+    global _kept_outputs_lock
+    _kept_outputs_lock = threading.Lock()
+    _kept_outputs.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_outputs_after_fork)
 
 
 def output_array(shape: tuple[int, ...]) -> np.ndarray:
