@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
@@ -86,7 +89,71 @@ class BatchResult:
     segment_inputs: np.ndarray
 
 
+# The last two output blocks (of at most OUTPUT_REUSE_BYTES each), kept so that a later
+# call can write into one again once every array of its result has been dropped
+# (:func:`output_array`).
+OUTPUT_REUSE_BYTES = 64 * 2**20
+# Smaller blocks are left to the C library's allocator, which reuses freed memory itself.
+OUTPUT_MAPPED_BYTES = 32 * 2**20
+KEPT_OUTPUTS = 2
+_kept_outputs: list[np.ndarray] = []
+_kept_outputs_lock = threading.Lock()
+
+
+def _forget_outputs_after_fork() -> None:
+    """A forked process starts with no kept blocks and a fresh lock (another thread may
+    have held the parent's at the fork)."""
+    global _kept_outputs_lock
+    _kept_outputs_lock = threading.Lock()
+    _kept_outputs.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_outputs_after_fork)
+
+
 def output_array(shape: tuple[int, ...]) -> np.ndarray:
+    """An uninitialised float array for the daily values, in the last call's memory when
+    nothing refers to that memory any more.
+
+    A block above glibc's largest ``mmap`` threshold (:data:`OUTPUT_MAPPED_BYTES`) is
+    a fresh memory map on every call, which Linux fills page by page on first write:
+    every state of 1,000 sets (41 MB) took 11.8 ms to allocate and write, against
+    4.3 ms with huge pages (below) and none for memory already mapped. So the last
+    :data:`KEPT_OUTPUTS` such blocks of at most :data:`OUTPUT_REUSE_BYTES` are kept,
+    and a call whose output fits one (at least half of it used) writes there, if no
+    array refers to it any more: every view of a block (a result's ``states`` and
+    ``final`` and whatever was sliced from them) holds a reference to the block
+    itself, so its reference count shows whether any is left. Two blocks, so that a
+    loop ``result = simulate_batch(...)``, which still holds the previous result during
+    the call, alternates between them. Otherwise a new block is allocated and kept in
+    place of the oldest. Measured (1,000 uniform sets, every state, one thread, CPU
+    time, interleaved processes): 0.116-0.118 s before, 0.107-0.109 s after.
+    """
+    size = math.prod(shape)
+    if 8 * size <= OUTPUT_MAPPED_BYTES:
+        return _fresh_output(size).reshape(shape)
+    with _kept_outputs_lock:
+        unused = [_unused(index) for index in range(len(_kept_outputs))]
+        for index, free in enumerate(unused):
+            if free and size <= _kept_outputs[index].size <= 2 * size:
+                return _kept_outputs[index][:size].reshape(shape)
+        # Blocks nothing uses are freed now; the oldest kept one is let go for the new one.
+        _kept_outputs[:] = [block for block, free in zip(_kept_outputs, unused) if not free]
+        del _kept_outputs[:len(_kept_outputs) + 1 - KEPT_OUTPUTS]
+        block = _fresh_output(size)
+        if block.nbytes <= OUTPUT_REUSE_BYTES:
+            _kept_outputs.append(block)
+        return block[:size].reshape(shape)
+
+
+def _unused(index: int) -> bool:
+    """Whether no array refers to the kept block ``index`` (its only references are the
+    list's and ``getrefcount``'s argument)."""
+    return sys.getrefcount(_kept_outputs[index]) == 2
+
+
+def _fresh_output(size: int) -> np.ndarray:
     """An uninitialised float array for the daily values, without transparent huge pages.
 
     NumPy asks Linux for transparent huge pages for arrays of 4 MiB and more
@@ -104,10 +171,10 @@ def output_array(shape: tuple[int, ...]) -> np.ndarray:
     """
     switch = _huge_page_switch()
     if switch is None:
-        return np.empty(shape)
+        return np.empty(size)
     previous = switch(False)
     try:
-        return np.empty(shape)
+        return np.empty(size)
     finally:
         switch(previous)
 

@@ -106,11 +106,17 @@ Daily values
     Taylor coefficients of the interpolated ``N`` at ``s``. This is the same
     extension, exact for that ``N`` (tested against the extension evaluated
     afresh, to 1e-13). Its weights depend only on the loss rate, which is
-    fixed in a segment, so they are computed once per segment; a lane's
+    fixed in a segment, so they are computed once per segment, when a lane
+    enters it, directly into that lane's own block of the carry scratch (a
+    step then copies only the day value and ``N``'s polynomial); a lane's
     recorded states are carried side by side, in a loop over states that
-    vectorizes. Measured on 1,000 uniform sets (one thread): recording every
-    state costs 1.33-1.37 times the headache-only run, against 1.52 before,
-    and the headache-only run is 4 % faster (benchmarks/README.md).
+    vectorizes. The days after a step's first are stored from the recorded
+    states' columns and ranges, laid out once per call. Measured on 1,000
+    uniform sets (one thread, persistent back pain): recording every state
+    costs 1.23 times the headache-only run (1.52 before the days were carried,
+    1.39 before the per-lane weights, the stored columns and the reuse of
+    large output blocks in :func:`lbp_headache.engine.batch.output_array`;
+    benchmarks/README.md).
 
 Lanes (SIMD)
     Sets are integrated side by side in :data:`LANES` lanes: every array holds
@@ -199,12 +205,19 @@ ACCUMULATION_FLOOR = 0.2
 # times atol (module docstring).
 NEUROINFLAMMATION_ABSOLUTE_SCALE = 10.0
 N_PARAMETERS = len(NAMES)
-# Rows of the scratch that carries one lane's daily values from day to day (a state each).
+# Rows of the scratch that carries one lane's daily values from day to day (a state each):
+# six rows copied from the step (the value, N at the start, N's polynomial), then one block
+# per lane of six rows with that lane's whole-day weights, written when the lane enters a
+# segment (they depend only on the loss rates), so a step copies six rows, not twelve.
 CARRY_WIDTH = 16
 CARRY_NARROW = 4
 assert N_STATES <= CARRY_WIDTH
-(CARRY_N1, CARRY_POLY_1, CARRY_POLY_2, CARRY_POLY_3, CARRY_POLY_4, CARRY_DAY_E, CARRY_DAY_0,
- CARRY_DAY_1, CARRY_DAY_2, CARRY_DAY_3, CARRY_DAY_4) = (CARRY_WIDTH * r for r in range(1, 12))
+CARRY_N1, CARRY_POLY_1, CARRY_POLY_2, CARRY_POLY_3, CARRY_POLY_4 = (
+    CARRY_WIDTH * r for r in range(1, 6))
+CARRY_DAYS = 6 * CARRY_WIDTH   # the first lane's block of day weights
+CARRY_LANE = 6 * CARRY_WIDTH   # rows of day weights per lane
+CARRY_DAY_E, CARRY_DAY_0, CARRY_DAY_1, CARRY_DAY_2, CARRY_DAY_3, CARRY_DAY_4 = (
+    CARRY_WIDTH * r for r in range(6))
 _EFFECT_STATES = (PT_EFFECT, ERGO_EFFECT, NSAID_EFFECT, NEURO_EFFECT)
 # The treatment effects come last: states below N_GENERAL go through the whole method.
 N_GENERAL = PT_EFFECT
@@ -429,13 +442,15 @@ try:
                 + day_4 * c4)
 
     @register_jitable(**_INLINE)
-    def _carried_day(carry, q, span):
-        """:func:`_next_day_value` of the state in column ``q`` of the lane's ``carry``."""
+    def _carried_day(carry, q, lane, span):
+        """:func:`_next_day_value` of the state in column ``q`` of ``carry``, with the day
+        weights of the lane whose block starts at ``lane``."""
         return _next_day_value(
             carry[q], carry[CARRY_N1 + q], carry[CARRY_POLY_1 + q], carry[CARRY_POLY_2 + q],
-            carry[CARRY_POLY_3 + q], carry[CARRY_POLY_4 + q], span, carry[CARRY_DAY_E + q],
-            carry[CARRY_DAY_0 + q], carry[CARRY_DAY_1 + q], carry[CARRY_DAY_2 + q],
-            carry[CARRY_DAY_3 + q], carry[CARRY_DAY_4 + q])
+            carry[CARRY_POLY_3 + q], carry[CARRY_POLY_4 + q], span,
+            carry[lane + CARRY_DAY_E + q], carry[lane + CARRY_DAY_0 + q],
+            carry[lane + CARRY_DAY_1 + q], carry[lane + CARRY_DAY_2 + q],
+            carry[lane + CARRY_DAY_3 + q], carry[lane + CARRY_DAY_4 + q])
 
     @register_jitable(**_INLINE)
     def _store_day(row, at_end, w, y_new, daily, k, lanes, record, low, high):
@@ -473,13 +488,10 @@ try:
         A51, A52, A54, B1, B4, B5 = (22 * size, 23 * size, 24 * size, 25 * size, 26 * size,
                                      27 * size)
         W3, W4, D4, M3, N_MID = 28 * size, 29 * size, 30 * size, 31 * size, 32 * size
-        # A whole day's exponential weights at each state's loss rate (fixed in a segment).
-        DAY_E, DAY_0, DAY_1, DAY_2 = 33 * size, 34 * size, 35 * size, 36 * size
-        DAY_3, DAY_4 = 37 * size, 38 * size
         # Rows that are free once the error is estimated, used for the daily values: N over
         # the step in powers of its time (from the second coefficient on) and the values.
         POLY_1, POLY_2, POLY_3, POLY_4, DAILY = N2, N3, N4, N_MID, STAGE
-        base = 39 * size
+        base = 33 * size
         T, H, T_NEXT, T_HALF = base, base + lanes, base + 2 * lanes, base + 3 * lanes
         T_END, H_PREVIOUS, H_CARRY = base + 4 * lanes, base + 5 * lanes, base + 6 * lanes
         LAST_H, ERROR, HISTORY, ACCEPT = (base + 7 * lanes, base + 8 * lanes, base + 9 * lanes,
@@ -519,9 +531,18 @@ try:
             first_recorded = min(first_recorded, record[j])
             last_recorded = max(last_recorded, record[j] + 1)
         # One lane's recorded states (from the first to the last) side by side, one row of
-        # CARRY_WIDTH per quantity.
-        carry = np.zeros(12 * CARRY_WIDTH)
+        # CARRY_WIDTH per quantity, and every lane's whole-day weights (CARRY_WIDTH above).
+        carry = np.zeros(CARRY_DAYS + lanes * CARRY_LANE)
         narrow = last_recorded - first_recorded <= CARRY_NARROW
+        # Where each recorded state sits in ``carry`` and its range, in the order of ``out``.
+        column = record - first_recorded
+        record_low = np.empty(record.size)
+        record_high = np.empty(record.size)
+        consecutive = True
+        for j in range(record.size):
+            record_low[j] = low[record[j]]
+            record_high[j] = high[record[j]]
+            consecutive &= column[j] == j
         leads = np.zeros(n, dtype=np.bool_)
         for i in range(n):
             leads[i] = recorded[i]
@@ -591,10 +612,14 @@ try:
                     c = i * lanes + k
                     if w[F0 + c] == 0.0 and y[c] == 0.0:
                         w[RATES + c] = 0.0
-                for i in range(n):
-                    c = i * lanes + k
-                    (w[DAY_E + c], w[DAY_0 + c], w[DAY_1 + c], w[DAY_2 + c], w[DAY_3 + c],
-                     w[DAY_4 + c]) = _day_weights(w[RATES + c])
+                # The whole-day weights at each recorded state's loss rate, for the days
+                # carried on from the day before (in the lane's block of ``carry``).
+                lane = CARRY_DAYS + k * CARRY_LANE
+                for i in range(first_recorded, last_recorded):
+                    q = lane + i - first_recorded
+                    (carry[q + CARRY_DAY_E], carry[q + CARRY_DAY_0], carry[q + CARRY_DAY_1],
+                     carry[q + CARRY_DAY_2], carry[q + CARRY_DAY_3],
+                     carry[q + CARRY_DAY_4]) = _day_weights(w[RATES + i * lanes + k])
                 # A tenth of the last full step: rarely rejected, a few steps to regrow.
                 start = first_step if g == 0 else max(RESTART_FRACTION * w[H_CARRY + k], first_step)
                 w[H + k] = min(start, max_step)
@@ -943,12 +968,7 @@ try:
                     carry[CARRY_POLY_2 + q] = w[POLY_2 + c]
                     carry[CARRY_POLY_3 + q] = w[POLY_3 + c]
                     carry[CARRY_POLY_4 + q] = w[POLY_4 + c]
-                    carry[CARRY_DAY_E + q] = w[DAY_E + c]
-                    carry[CARRY_DAY_0 + q] = w[DAY_0 + c]
-                    carry[CARRY_DAY_1 + q] = w[DAY_1 + c]
-                    carry[CARRY_DAY_2 + q] = w[DAY_2 + c]
-                    carry[CARRY_DAY_3 + q] = w[DAY_3 + c]
-                    carry[CARRY_DAY_4 + q] = w[DAY_4 + c]
+                lane = CARRY_DAYS + k * CARRY_LANE
                 for day in range(first + 1, first + count):
                     span = days[day - 1] - w[T_START + k]
                     # Loops of a fixed length (the compiler then sees that they write
@@ -956,15 +976,20 @@ try:
                     # the headache components.
                     if narrow:
                         for q in range(CARRY_NARROW):
-                            carry[q] = _carried_day(carry, q, span)
+                            carry[q] = _carried_day(carry, q, lane, span)
                     else:
                         for q in range(CARRY_WIDTH):
-                            carry[q] = _carried_day(carry, q, span)
-                    at_end = days[day] == w[T_NEXT + k]
-                    for j in range(record.size):
-                        i = record[j]
-                        value = w[Y_NEW + i * lanes + k] if at_end else carry[i - first_recorded]
-                        out[s, day, j] = min(max(value, low[i]), high[i])
+                            carry[q] = _carried_day(carry, q, lane, span)
+                    if days[day] == w[T_NEXT + k]:  # the step's end: its new solution
+                        _store_day(out[s, day], True, w, Y_NEW, DAILY, k, lanes, record, low,
+                                   high)
+                    elif consecutive:  # every state from the first recorded: a plain copy
+                        for j in range(record.size):
+                            out[s, day, j] = min(max(carry[j], record_low[j]), record_high[j])
+                    else:
+                        for j in range(record.size):
+                            out[s, day, j] = min(max(carry[column[j]], record_low[j]),
+                                                 record_high[j])
 
             for i in range(n):
                 for k in range(lanes):
