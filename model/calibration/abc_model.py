@@ -3,10 +3,12 @@
 Priors
     Each calibrated parameter's prior is its population distribution in the
     parameter table (:func:`~lbp_headache.population.distributions.from_table`:
-    the spread centred on the table value, truncated to the plausible range), or
-    uniform over the range for a parameter without a spread or named in the
-    spec's ``uniform_priors``. What is calibrated
-    is the *centre* (the median patient's value) of that parameter.
+    the spread centred on the table value before any adopted calibration,
+    ``uncalibrated_value``, so that a calibration never uses its data twice;
+    truncated to the plausible range), or uniform over the range for a
+    parameter without a spread or named in the spec's ``uniform_priors``.
+    What is calibrated is the *centre* (the median patient's value) of that
+    parameter.
 
 Simulator
     :class:`TargetSimulator` maps calibrated values to the model's value of
@@ -53,7 +55,7 @@ SIZE_MARGIN = 0.8
 def prior(name: str, uniform: bool = False) -> Distribution:
     """The prior of a calibrated parameter's centre (see the module docstring); uniform over
     the table's range when ``uniform`` (a spec's ``uniform_priors``)."""
-    record = BY_NAME[name]
+    record = replace(BY_NAME[name], value=BY_NAME[name].uncalibrated_value)
     table = from_table(record)
     if uniform or table.is_point:
         return Distribution("uniform", record.value, 0.0, record.low, record.high)

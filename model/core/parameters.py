@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
+from lbp_headache.core.calibrated import CALIBRATED
 from lbp_headache.core.errors import ParameterError
 from lbp_headache.core.suggestions import suggest
 from lbp_headache.core.units import DIMENSIONLESS, pretty
@@ -79,6 +80,11 @@ class Parameter:
         How it varies between people (:class:`Spread`), or ``None`` for a
         parameter that is the same for everybody (a structural constant, a
         unit convention, a dose definition).
+    prior_value, calibrated_interval
+        For a calibrated parameter (:mod:`.calibrated`): its value before
+        calibration (publication or assumption, the centre of the calibration's
+        prior) and the 95 % posterior interval of ``value``, the posterior
+        median; ``None`` for the others.
     """
 
     name: str
@@ -90,10 +96,17 @@ class Parameter:
     source: str
     group: str
     spread: Spread | None = None
+    prior_value: float | None = None
+    calibrated_interval: tuple[float, float] | None = None
 
     @property
     def is_assumption(self) -> bool:
         return self.source.startswith(ASSUMPTION)
+
+    @property
+    def uncalibrated_value(self) -> float:
+        """The value before calibration (the table's value for a parameter not calibrated)."""
+        return self.value if self.prior_value is None else self.prior_value
 
 
 def _p(name, value, unit, low, high, group, meaning, source) -> Parameter:
@@ -498,6 +511,25 @@ POPULATION_SPREADS: Mapping[str, Spread] = {
     "amitriptyline_efficacy": Spread("logitnormal", 0.5, _TREATMENT_VARIES),
 }
 PARAMETERS = tuple(replace(p, spread=POPULATION_SPREADS.get(p.name)) for p in PARAMETERS)
+
+
+def calibrated(parameter: Parameter) -> Parameter:
+    """``parameter`` with the committed calibration's posterior median as its value, if it was
+    calibrated (:mod:`.calibrated`); itself otherwise."""
+    if parameter.name not in CALIBRATED:
+        return parameter
+    median, low, high = CALIBRATED[parameter.name]
+    if not parameter.low <= low <= median <= high <= parameter.high:
+        raise ValueError(f"calibrated '{parameter.name}' {median} [{low}, {high}] is outside "
+                         f"its range [{parameter.low}, {parameter.high}]")
+    source = (f"calibration: posterior median, 95 % interval {low:.3g}-{high:.3g} "
+              f"(ABC-SMC on the emergent targets, docs/calibration.md); before calibration "
+              f"{parameter.value:.4g}, {parameter.source}")
+    return replace(parameter, value=median, prior_value=parameter.value,
+                   calibrated_interval=(low, high), source=source)
+
+
+PARAMETERS = tuple(calibrated(p) for p in PARAMETERS)
 
 NAMES: tuple[str, ...] = tuple(p.name for p in PARAMETERS)
 INDEX: Mapping[str, int] = {name: i for i, name in enumerate(NAMES)}

@@ -17,14 +17,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numba
-from lbp_headache.core import parameters, states
+from lbp_headache.core import calibrated, parameters, states
 from lbp_headache.core.cache import cache_root
 
 # Compiled code freezes the module-level constants it reads (every parameter's and state's
 # index) into the machine code: a change to the modules that define them must compile
 # afresh even when no compiled source changed, or the engine would read a parameter at its
-# old index. Every cache folder is therefore keyed by these two files as well.
-FROZEN_CONSTANTS = (Path(parameters.__file__), Path(states.__file__))
+# old index. Every cache folder is therefore keyed by these files as well (the calibrated
+# defaults too: cheap insurance should a kernel ever read a default value as a constant).
+FROZEN_CONSTANTS = (Path(parameters.__file__), Path(states.__file__),
+                    Path(calibrated.__file__))
 
 
 def cache_folder(paths: tuple[Path, ...]) -> Path:

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
+from lbp_headache.core.calibrated import CALIBRATION
 from lbp_headache.core.version import __version__
 
 PACKAGE = "lbp-headache"
@@ -97,7 +98,9 @@ def provenance(*, started: datetime, inputs: Mapping[str, str | None] | None = N
     dict
         ``package``, ``version``, ``git``, ``python``, ``platform``,
         ``dependencies``, ``command_line``, ``started``, ``finished``,
-        ``inputs``, ``settings`` and the ``details``.
+        ``inputs``, ``settings``, ``calibration`` (the adopted calibration
+        whose posterior medians are the default parameter values:
+        :mod:`lbp_headache.core.calibrated`) and the ``details``.
     """
     return {
         "package": PACKAGE,
@@ -111,5 +114,6 @@ def provenance(*, started: datetime, inputs: Mapping[str, str | None] | None = N
         "finished": timestamp(now()),
         "inputs": dict(inputs or {}),
         "settings": dict(settings or {}),
+        "calibration": dict(CALIBRATION) if CALIBRATION else None,
         **details,
     }

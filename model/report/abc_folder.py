@@ -115,7 +115,8 @@ def calibrate_into(spec: CalibrationSpec, targets: TargetSet, out: str | Path, *
         names = calibration.parameters
         result = CalibrationResult(calibration, spec_priors(names, spec.uniform_priors),
                                    {n: BY_NAME[n].unit for n in names},
-                                   {n: BY_NAME[n].value for n in names}, at_median, record)
+                                   {n: BY_NAME[n].uncalibrated_value for n in names},
+                                   at_median, record)
         files = [
             folder.write_text("calibrated_parameters.yaml", parameters_yaml(result)),
             folder.write_text(SAMPLES_FILE, samples_csv(calibration)),
