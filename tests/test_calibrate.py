@@ -201,6 +201,12 @@ def test_a_spec_with_mistakes_exits_2_with_one_line_per_problem(tmp_path, capsys
      "uniform_priors[0]: 'gain_cervicogenic' is not calibrated: list it under 'parameters'"),
     (("seed: 3", "seed: 3\nuniform_priors: [placebo_relef]"),
      "did you mean 'placebo_relief'?"),
+    (("seed: 3", "seed: 3\nconstraints: [sensitization_prevalence]"),
+     "constraints[0]: 'sensitization_prevalence' is listed under 'targets' too"),
+    (("seed: 3", "seed: 3\nconstraints: [cervicogenic_share]"),
+     "constraints[0]: 'cervicogenic_share' is emergent; constraints are by_construction"),
+    (("seed: 3", "seed: 3\nconstraints: [sensitization_onse]"),
+     "did you mean 'sensitization_onset'?"),
 ])
 def test_each_bad_value_is_one_clear_line(tmp_path, capsys, change, message):
     path = _spec(tmp_path, GOOD_SPEC.replace(*change))
@@ -224,6 +230,20 @@ def test_uniform_priors_replace_the_spread_by_the_range(tmp_path):
     # the other parameter keeps its population spread, centred on the table value
     assert priors["sensitization_depth"].family == "logitnormal"
     assert "uniform_priors" in spec.settings()
+
+
+def test_constraints_join_the_distance_but_not_the_targets(tmp_path):
+    from lbp_headache.calibration.abc_run import make_simulator
+    from lbp_headache.calibration.abc_spec_reader import load_calibration_spec
+
+    path = _spec(tmp_path, GOOD_SPEC.replace("seed: 3",
+                                             "seed: 3\nconstraints: [sensitization_onset]"))
+    targets = load_targets(BUNDLED_TARGETS)
+    spec = load_calibration_spec(path, targets)
+    assert spec.targets == ("sensitization_prevalence", "placebo_responders_50")
+    assert spec.constraints == ("sensitization_onset",)
+    assert [t.id for t in make_simulator(spec, targets).targets] == list(spec.statistics)
+    assert spec.settings()["constraints"] == ["sensitization_onset"]
 
 
 def test_the_bundled_spec_is_valid():

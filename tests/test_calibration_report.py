@@ -321,3 +321,26 @@ def test_abc_recovers_a_known_parameter_from_targets_the_model_made(tmp_path):
         assert low <= value <= high, (name, low, value, high)
         assert abs(median - value) < 0.5 * abs(prior_median - value), (name, median)
         assert high - low < 0.75 * (prior_high - prior_low), (name, low, high)
+
+
+def test_a_constraint_is_marked_and_counted_apart_from_the_targets():
+    from dataclasses import replace
+
+    result = _result()
+    onset = next(t for t in load_targets(BUNDLED_TARGETS).targets
+                 if t.id == "sensitization_onset")
+    calibration = result.calibration
+    constrained = replace(calibration, targets=(calibration.targets[0], onset),
+                          statistics={calibration.targets[0].id:
+                                      calibration.statistics[calibration.targets[0].id],
+                                      onset.id: np.full(calibration.weights.size, 3.0)})
+    result = replace(result, calibration=constrained,
+                     at_median={calibration.targets[0].id: 49.0, onset.id: 3.0})
+    rows = {row["id"]: row for row in target_rows(result)}
+    assert rows[onset.id]["constraint"] and not rows[calibration.targets[0].id]["constraint"]
+    text = report_markdown(result, {})
+    assert f"| {onset.id} (constraint) |" in text
+    inside_first = int(calibration.targets[0].inside(49.0))
+    assert f"{inside_first} of 1 targets inside" in text
+    assert "Constraints (by-construction figures kept in the distance, never counted as " \
+           "reproduced): 1 of 1 inside." in text

@@ -86,7 +86,7 @@ class Generation:
 def make_simulator(spec: CalibrationSpec, targets: TargetSet) -> TargetSimulator:
     """The simulator of the spec's targets (in the spec's order)."""
     by_id = {t.id: t for t in targets.targets}
-    return TargetSimulator([by_id[i] for i in spec.targets], spec.population_share)
+    return TargetSimulator([by_id[i] for i in spec.statistics], spec.population_share)
 
 
 def make_priors(priors: Mapping[str, Distribution]) -> pyabc.Distribution:

@@ -36,6 +36,11 @@ class CalibrationSpec:
         end of the generation that reaches it.
     seed
         Seed of the sampler (numpy's global generator, reseeded per generation).
+    constraints
+        By-construction targets added to the distance beside ``targets``: a
+        figure a parameter or input was set from must stay inside while other
+        parameters move (a calibration may not trade it away); never counted
+        as reproduced.
     uniform_priors
         Calibrated parameters whose prior is uniform over the table's range
         instead of their population spread: for an assumption the table's value
@@ -53,10 +58,17 @@ class CalibrationSpec:
     max_simulations: int
     seed: int
     uniform_priors: tuple[str, ...] = ()
+    constraints: tuple[str, ...] = ()
+
+    @property
+    def statistics(self) -> tuple[str, ...]:
+        """Every target in the distance: the emergent targets, then the constraints."""
+        return self.targets + self.constraints
 
     def settings(self) -> dict:
         """The settings as plain data (for provenance)."""
         return {"parameters": list(self.parameters), "targets": list(self.targets),
                 "population_share": self.population_share, "particles": self.particles,
                 "generations": self.generations, "max_simulations": self.max_simulations,
-                "seed": self.seed, "uniform_priors": list(self.uniform_priors)}
+                "seed": self.seed, "uniform_priors": list(self.uniform_priors),
+                "constraints": list(self.constraints)}

@@ -11,6 +11,7 @@ for a misspelt parameter, target or key (:class:`~lbp_headache.core.errors.Scena
     max_simulations: 800   # the budget of model evaluations
     seed: 20261207
     uniform_priors: [placebo_relief]   # optional: uniform over the table's range
+    constraints: [sensitization_onset] # optional: by-construction targets kept inside
 """
 
 from __future__ import annotations
@@ -27,14 +28,15 @@ from lbp_headache.files.yaml_source import Mark, YamlMap, parse_yaml, read_text
 
 REQUIRED = ("parameters", "targets", "population_share", "particles", "generations",
             "max_simulations", "seed")
-TOP_KEYS = ("name", *REQUIRED, "uniform_priors")
+TOP_KEYS = ("name", *REQUIRED, "uniform_priors", "constraints")
 MAX_PARTICLES = 100_000
 MAX_GENERATIONS = 100
 MAX_SIMULATIONS = 100_000_000
 MIN_PARTICLES = 2
 EXAMPLES = {"parameters": "'parameters: [sensitization_depth, placebo_relief]'",
             "targets": "'targets: [sensitization_prevalence, placebo_responders_50]'",
-            "uniform_priors": "'uniform_priors: [placebo_relief]'"}
+            "uniform_priors": "'uniform_priors: [placebo_relief]'",
+            "constraints": "'constraints: [sensitization_onset]'"}
 
 
 def load_calibration_spec(path: str | os.PathLike, targets: TargetSet) -> CalibrationSpec:
@@ -81,6 +83,22 @@ def load_calibration_spec(path: str | os.PathLike, targets: TargetSet) -> Calibr
             why = "has no interval to compare with"
         if why:
             problems.add(_item_mark(doc, "targets", i), f"targets[{i}]", f"'{target_id}' {why}")
+    constraints = _names(doc, "constraints", tuple(by_id), "target", problems)
+    for i, target_id in enumerate(constraints):
+        target = by_id[target_id]
+        why = None
+        if target_id in chosen:
+            why = "is listed under 'targets' too"
+        elif target.status != "by_construction":
+            why = (f"is {target.status}; constraints are by_construction targets (emergent ones "
+                   "go under 'targets')")
+        elif not target.computable:
+            why = "names nothing that computes it"
+        elif target.low is None or target.high is None:
+            why = "has no interval to compare with"
+        if why:
+            problems.add(_item_mark(doc, "constraints", i), f"constraints[{i}]",
+                         f"'{target_id}' {why}")
     whole = {}
     share = None
     if "population_share" in doc:
@@ -102,7 +120,7 @@ def load_calibration_spec(path: str | os.PathLike, targets: TargetSet) -> Calibr
     return CalibrationSpec(name, display, hashlib.sha256(data).hexdigest(), tuple(parameters),
                            tuple(chosen), share, whole["particles"],
                            whole["generations"], whole["max_simulations"], whole["seed"],
-                           tuple(uniform))
+                           tuple(uniform), tuple(constraints))
 
 
 def _item_mark(doc: YamlMap, key: str, i: int) -> Mark:

@@ -157,7 +157,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         return report_problems(problems)
     from lbp_headache.report.abc_folder import calibrate_into  # lazy: loads pyabc (optional)
 
-    print(f"{spec.name}: {len(spec.parameters)} parameters, {len(spec.targets)} targets, "
+    constraints = f" and {len(spec.constraints)} constraints" if spec.constraints else ""
+    print(f"{spec.name}: {len(spec.parameters)} parameters, {len(spec.targets)} targets"
+          f"{constraints}, "
           f"{spec.particles} particles, up to {spec.generations} generations and "
           f"{spec.max_simulations:,} simulations -> {out}", file=sys.stderr)
     try:
