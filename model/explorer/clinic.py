@@ -33,6 +33,10 @@ QUESTIONS: dict[str, str] = {
     "duloxetine_chronic_low_back_pain": "Duloxetine against placebo for back pain: add a "
                                         "physical-therapy arm. Which treatment moves the back "
                                         "pain, and which the headache days?",
+    "placebo_chronic_migraine": "Many of these patients halve their headache days on "
+                                "placebo, and many on no treatment at all. How much of it is "
+                                "regression to the mean, and why might the published trial "
+                                "see fewer responders (34 %)?",
 }
 
 
