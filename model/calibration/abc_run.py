@@ -105,9 +105,11 @@ def make_sampler(workers: int | None, scheduler: str | None):
             probe_scheduler(scheduler)
             client = Client(scheduler)
         return pyabc.sampler.DaskDistributedSampler(dask_client=client)
+    # check_max_eval: stop a generation once the budget left is spent (pyabc's default runs
+    # it to its last particle whatever it costs; the Dask sampler has no such check).
     if workers is not None and workers > 1:
-        return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
-    return pyabc.sampler.SingleCoreSampler()
+        return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers, check_max_eval=True)
+    return pyabc.sampler.SingleCoreSampler(check_max_eval=True)
 
 
 def run_calibration(spec: CalibrationSpec, targets: TargetSet, folder: str | Path, *,
@@ -137,15 +139,18 @@ def run_abc(simulator, priors: Mapping[str, Distribution], observed: Mapping[str
     ``simulator(parameters) -> {statistic: value}`` and ``simulator.distance(x, x0)``;
     ``priors`` maps each parameter to its prior; ``observed`` names the statistics
     (pyabc stores it; the distance may ignore it). Only the budget and the seed of
-    ``spec`` are read. The run stops after ``spec.generations`` generations, or at
-    the end of the generation that reaches ``spec.max_simulations``, or when a
-    generation accepts fewer than :data:`MIN_ACCEPTANCE_RATE` of its simulations.
+    ``spec`` are read. The run stops after ``spec.generations`` generations, or when
+    ``spec.max_simulations`` are spent: a generation that would need more is stopped
+    and dropped, so the finished generations never exceed the budget (with the
+    samplers of :func:`make_sampler` other than Dask's, which may overrun by up to a
+    generation), or when a generation accepts fewer than
+    :data:`MIN_ACCEPTANCE_RATE` of its simulations.
     ``resume=False`` needs no database there (the caller checks).
     """
     report = progress or (lambda _line: None)
     logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-generation INFO lines
     url = "sqlite:///" + str(database)
-    sampler = sampler or pyabc.sampler.SingleCoreSampler()
+    sampler = sampler or pyabc.sampler.SingleCoreSampler(check_max_eval=True)
 
     def abc() -> pyabc.ABCSMC:
         return pyabc.ABCSMC(simulator, make_priors(priors), simulator.distance,
