@@ -215,6 +215,9 @@ def test_a_spec_with_mistakes_exits_2_with_one_line_per_problem(tmp_path, capsys
      "constraints[0]: 'cervicogenic_share' is emergent; constraints are by_construction"),
     (("seed: 3", "seed: 3\nconstraints: [sensitization_onse]"),
      "did you mean 'sensitization_onset'?"),
+    (("seed: 3", "seed: 3\ntransition: locall"),
+     "transition: unknown transition 'locall'; did you mean 'local'?"),
+    (("seed: 3", "seed: 3\ntransition: 2"), "transition: expected a transition, one of: global"),
 ])
 def test_each_bad_value_is_one_clear_line(tmp_path, capsys, change, message):
     path = _spec(tmp_path, GOOD_SPEC.replace(*change))
@@ -250,8 +253,51 @@ def test_constraints_join_the_distance_but_not_the_targets(tmp_path):
     spec = load_calibration_spec(path, targets)
     assert spec.targets == ("sensitization_prevalence", "placebo_responders_50")
     assert spec.constraints == ("sensitization_onset",)
-    assert [t.id for t in make_simulator(spec, targets).targets] == list(spec.statistics)
+    simulator = make_simulator(spec, targets)
+    assert [t.id for t in simulator.targets] == list(spec.statistics)
+    assert simulator.constraints == ("sensitization_onset",)
     assert spec.settings()["constraints"] == ["sensitization_onset"]
+
+
+def test_a_constraint_binds_on_its_own_rather_than_averaged_in():
+    by_id = {t.id: t for t in load_targets(BUNDLED_TARGETS).targets}
+    emergent = [by_id[i] for i in ("cervicogenic_share", "placebo_responders_50",
+                                   "duloxetine_responders_50")]
+    onset = by_id["sensitization_onset"]
+    middles = {t.id: 0.5 * (t.low + t.high) for t in emergent}
+    # the onset two half-widths out (5 months against 2-4), every target at its middle
+    values = {**middles, onset.id: 5.0}
+    everything = [*emergent, onset]
+    assert_allclose(distance(everything, values), 1.0)  # averaged: looks like "inside"
+    assert_allclose(distance(everything, values, constraints=[onset.id]), 2.0)
+    # inside, a constraint does not lower the targets' distance
+    values[onset.id] = 3.0
+    values["cervicogenic_share"] = by_id["cervicogenic_share"].high
+    assert_allclose(distance(everything, values, constraints=[onset.id]), math.sqrt(1 / 3))
+
+
+def test_the_local_transition_recovers_the_known_posterior_too(tmp_path):
+    from dataclasses import replace as copy_with
+
+    spec = copy_with(budget(), transition="local")
+    result = run_normal(tmp_path, "local.db", spec)
+    theta, weights = result.samples["theta"], result.weights
+    mean = float(np.sum(weights * theta))
+    assert abs(mean - POSTERIOR_MEAN) < 0.06, (mean, POSTERIOR_MEAN)
+    low, high = (weighted_quantile(theta, weights, q) for q in (0.025, 0.975))
+    assert low < POSTERIOR_MEAN < high
+    assert spec.settings()["transition"] == "local"
+
+
+def test_the_spec_names_the_transition(tmp_path):
+    from lbp_headache.calibration.abc_run import make_transition
+
+    targets = load_targets(BUNDLED_TARGETS)
+    assert load_calibration_spec(_spec(tmp_path, GOOD_SPEC), targets).transition == "global"
+    local = load_calibration_spec(_spec(tmp_path, GOOD_SPEC + "transition: local\n"), targets)
+    assert local.transition == "local"
+    assert type(make_transition("local")).__name__ == "LocalTransition"
+    assert type(make_transition("global")).__name__ == "MultivariateNormalTransition"
 
 
 def test_the_bundled_spec_is_valid():

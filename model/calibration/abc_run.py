@@ -86,7 +86,15 @@ class Generation:
 def make_simulator(spec: CalibrationSpec, targets: TargetSet) -> TargetSimulator:
     """The simulator of the spec's targets (in the spec's order)."""
     by_id = {t.id: t for t in targets.targets}
-    return TargetSimulator([by_id[i] for i in spec.statistics], spec.population_share)
+    return TargetSimulator([by_id[i] for i in spec.statistics], spec.population_share,
+                           constraints=spec.constraints)
+
+
+def make_transition(name: str) -> pyabc.transition.Transition:
+    """pyabc's proposal kernel for a spec's ``transition`` (:class:`.abc_spec.CalibrationSpec`)."""
+    if name == "local":
+        return pyabc.LocalTransition()
+    return pyabc.MultivariateNormalTransition()
 
 
 def make_priors(priors: Mapping[str, Distribution]) -> pyabc.Distribution:
@@ -155,6 +163,7 @@ def run_abc(simulator, priors: Mapping[str, Distribution], observed: Mapping[str
     def abc() -> pyabc.ABCSMC:
         return pyabc.ABCSMC(simulator, make_priors(priors), simulator.distance,
                             population_size=spec.particles, sampler=sampler,
+                            transitions=make_transition(spec.transition),
                             eps=pyabc.MedianEpsilon())
 
     if not resume:

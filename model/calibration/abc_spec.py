@@ -32,19 +32,27 @@ class CalibrationSpec:
     generations
         ABC-SMC generations (populations of particles).
     max_simulations
-        The budget: model evaluations over the whole run; the run stops at the
-        end of the generation that reaches it.
+        The budget: model evaluations over the whole run; a generation that
+        would overrun it is stopped and dropped (not with the Dask scheduler).
     seed
         Seed of the sampler (numpy's global generator, reseeded per generation).
     constraints
         By-construction targets added to the distance beside ``targets``: a
         figure a parameter or input was set from must stay inside while other
         parameters move (a calibration may not trade it away); never counted
-        as reproduced.
+        as reproduced. Each binds on its own: the distance is at least its
+        deviation (:func:`~lbp_headache.calibration.abc_model.distance`).
     uniform_priors
         Calibrated parameters whose prior is uniform over the table's range
         instead of their population spread: for an assumption the table's value
         does not know within its spread.
+    transition
+        How a generation proposes new particles from the last: ``"global"``,
+        one Gaussian kernel with the particles' covariance (pyabc's
+        ``MultivariateNormalTransition``), or ``"local"``, a Gaussian per
+        particle with the covariance of its nearest neighbours (pyabc's
+        ``LocalTransition``), which follows ridges and keeps a particle set
+        apart from taking the whole weight.
     """
 
     name: str
@@ -59,6 +67,7 @@ class CalibrationSpec:
     seed: int
     uniform_priors: tuple[str, ...] = ()
     constraints: tuple[str, ...] = ()
+    transition: str = "global"
 
     @property
     def statistics(self) -> tuple[str, ...]:
@@ -71,4 +80,4 @@ class CalibrationSpec:
                 "population_share": self.population_share, "particles": self.particles,
                 "generations": self.generations, "max_simulations": self.max_simulations,
                 "seed": self.seed, "uniform_priors": list(self.uniform_priors),
-                "constraints": list(self.constraints)}
+                "constraints": list(self.constraints), "transition": self.transition}

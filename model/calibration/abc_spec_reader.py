@@ -12,6 +12,7 @@ for a misspelt parameter, target or key (:class:`~lbp_headache.core.errors.Scena
     seed: 20261207
     uniform_priors: [placebo_relief]   # optional: uniform over the table's range
     constraints: [sensitization_onset] # optional: by-construction targets kept inside
+    transition: local      # optional: global (the default) or local
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from lbp_headache.files.yaml_source import Mark, YamlMap, parse_yaml, read_text
 
 REQUIRED = ("parameters", "targets", "population_share", "particles", "generations",
             "max_simulations", "seed")
-TOP_KEYS = ("name", *REQUIRED, "uniform_priors", "constraints")
+TOP_KEYS = ("name", *REQUIRED, "uniform_priors", "constraints", "transition")
+TRANSITIONS = ("global", "local")
 MAX_PARTICLES = 100_000
 MAX_GENERATIONS = 100
 MAX_SIMULATIONS = 100_000_000
@@ -99,6 +101,10 @@ def load_calibration_spec(path: str | os.PathLike, targets: TargetSet) -> Calibr
         if why:
             problems.add(_item_mark(doc, "constraints", i), f"constraints[{i}]",
                          f"'{target_id}' {why}")
+    transition = "global"
+    if "transition" in doc:
+        transition = choice(problems, doc["transition"], TRANSITIONS,
+                            doc.value_marks["transition"], "transition", "transition")
     whole = {}
     share = None
     if "population_share" in doc:
@@ -120,7 +126,7 @@ def load_calibration_spec(path: str | os.PathLike, targets: TargetSet) -> Calibr
     return CalibrationSpec(name, display, hashlib.sha256(data).hexdigest(), tuple(parameters),
                            tuple(chosen), share, whole["particles"],
                            whole["generations"], whole["max_simulations"], whole["seed"],
-                           tuple(uniform), tuple(constraints))
+                           tuple(uniform), tuple(constraints), transition)
 
 
 def _item_mark(doc: YamlMap, key: str, i: int) -> Mark:
