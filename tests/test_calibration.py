@@ -26,6 +26,7 @@ REPRODUCED = {"cervicogenic_share", "remote_pressure_pain_threshold",
 #: set from them still give them (never counted as reproduced).
 CONSTRUCTION_INSIDE = {
     "tnf_alpha_half_life", "il6_half_life", "il6_healthy", "sensitization_onset",
+    "sensitization_onset_default_patient",
     "sensitization_recovery",
     "natural_history_acute_baseline", "natural_history_acute_6_weeks",
     "natural_history_acute_26_weeks", "natural_history_acute_52_weeks",

@@ -124,7 +124,11 @@ def test_non_responder_with_a_smaller_reduction():
 
 def test_responder_boundary_is_exactly_fifty_percent():
     result = _two_level_result(4.0, 2.0)
-    baseline = 28.0 * _q(4.0)
+    # The baseline as the function computes it (28 q(4) up to the rounding of a 28-day sum),
+    # so that half of it is exactly a 50 % reduction.
+    baseline = responder(result, {"headache_days_per_month": 0.0})[
+        "baseline_headache_days_per_month"]
+    assert baseline == pytest.approx(28.0 * _q(4.0), rel=1e-12)
     assert responder(result, {"headache_days_per_month": 0.5 * baseline})["is_responder"] is True
     short = 0.5 * baseline * (1.0 + 1e-12)
     assert responder(result, {"headache_days_per_month": short})["is_responder"] is False

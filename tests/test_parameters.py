@@ -64,6 +64,13 @@ def published_keys() -> set[tuple[str, str]]:
 
 
 def _source_problems(source: str, known: set[tuple[str, str]]) -> list[str]:
+    if source.startswith("calibration: "):
+        # An adopted calibration (model/core/calibrated.py): the interval, then the source it
+        # had before, which must pass on its own.
+        head, found, before = source.partition("; before calibration ")
+        if not found or "posterior median, 95 % interval" not in head:
+            return ["calibration without its interval and its source before calibration"]
+        return _source_problems(before.partition(", ")[2], known)
     problems = []
     if source.startswith("assumption"):
         reason = source.partition(":")[2].strip()
@@ -98,6 +105,14 @@ def test_citation_checker_reads_science_md_and_rejects_made_up_citations():
     assert _source_problems("J Pain Res 2018;11:99", known)
     assert _source_problems("assumption: tuned", known)
     assert _source_problems("a plausible value", known)
+    calibrated = ("calibration: posterior median, 95 % interval 3.7-5.9 (ABC-SMC on the "
+                  "emergent targets, docs/calibration.md); before calibration 3, {}")
+    assert _source_problems(calibrated.format("assumption: a guess of about a month"),
+                            known) == []
+    assert _source_problems(calibrated.format("Chapman et al. 1987"), known) == []
+    assert _source_problems(calibrated.format("assumption: tuned"), known)
+    assert _source_problems(calibrated.format("Smith et al. 2019"), known)
+    assert _source_problems("calibration: fitted", known)
 
 
 @pytest.mark.parametrize("record", PARAMETERS, ids=[p.name for p in PARAMETERS])

@@ -12,6 +12,7 @@ from lbp_headache.core.errors import ScenarioError
 from lbp_headache.files.bundled import BUNDLED_FOLDER, bundled_names
 from lbp_headache.population.candidates import BLOCK, candidates, candidates_at
 from lbp_headache.population.distributions import Distribution
+from lbp_headache.population.patients import sensitization_onset
 from lbp_headache.population.reader import load_population
 from lbp_headache.population.runner import build_population
 from lbp_headache.population.selection import category, category_shares, prevalence
@@ -210,3 +211,19 @@ def test_a_chunk_hands_back_only_what_it_owns(small):
 
     part = evaluate_chunk(load_population(small), 0, 64, BatchSettings())
     assert part and all(value.base is None for value in part.values())
+
+
+def test_sensitization_onset_is_the_first_day_sensitization_reaches_one_half():
+    # threshold = 1 - depth (1 - exp(-t / tau)): sensitization reaches 0.5 at tau ln 2.
+    days = np.arange(0.0, 181.0)
+    depth = np.array([0.3, 0.5, 0.3, 0.3])
+    tau = np.array([50.0, 20.0, 50.0, 50.0])
+    threshold = 1.0 - depth[:, None] * (1.0 - np.exp(-days[None, :] / tau[:, None]))
+    threshold[2] = 1.0 - 0.3 * 0.4  # levels off at sensitization 0.4: never
+    threshold[3] = 1.0 - 0.3 * 0.6  # sensitized from the start
+    onset = sensitization_onset(threshold, depth)
+    exact = tau[:2] * np.log(2.0)
+    # Linear between whole days: the chord of a convex curve, within a hundredth of a day.
+    assert np.all(np.abs(onset[:2] - exact) < 0.01)
+    assert np.isnan(onset[2])
+    assert onset[3] == 0.0

@@ -378,7 +378,8 @@ def metric_unit(produced: ProducedBy) -> str:
         measure = produced.options["measure"]
         if measure in ("mean_headache", "back_pain"):
             return "points (0-10)"
-        return "days per 28 days" if MEASURES[measure][0] == "day" else "1"
+        kind = MEASURES[measure][0]
+        return {"day": "days per 28 days", "time": "day"}.get(kind, "1")
     endpoint = produced.options["endpoint"]
     return {"headache_days_change": "days per 28 days", "back_pain_change": "points (0-100)",
             "mean_intensity": "points (0-10)"}.get(endpoint, "1")

@@ -108,6 +108,7 @@ def window_measures(run: PatientRun, rows: np.ndarray, start: int,
                                 / burden, np.nan)
     threshold = run.daily["pain_threshold"][:, end]
     depth = rows[:, INDEX["sensitization_depth"]]
+    onset = sensitization_onset(run.daily["pain_threshold"][:, :end + 1], depth)
     peak, _ = coupling_many(diary.lumbar_pain[:, days], diary.headache[:, days],
                             max_lag=min(14, max(0, n_days - 3)))
     return {
@@ -120,4 +121,26 @@ def window_measures(run: PatientRun, rows: np.ndarray, start: int,
         **shares,
         "share_cervicogenic": cervicogenic,
         "coupling": peak,
+        "sensitization_onset": onset,
     }
+
+
+def sensitization_onset(threshold: np.ndarray, depth: np.ndarray,
+                        level: float = 0.5) -> np.ndarray:
+    """The day each patient's sensitization, ``(1 - threshold) / depth``, first reaches
+    ``level`` (linear between whole days; NaN if it never does).
+
+    ``threshold`` is (patients, days + 1) on whole days from the scenario's start.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sensitization = (1.0 - threshold) / depth[:, None]
+    reached = sensitization >= level
+    hit = reached.any(axis=1)
+    k = np.argmax(reached, axis=1)
+    rows = np.arange(threshold.shape[0])
+    before = np.maximum(k - 1, 0)
+    low, high = sensitization[rows, before], sensitization[rows, k]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(high > low, (level - low) / (high - low), 1.0)
+    day = np.where(k == 0, 0.0, before + np.clip(share, 0.0, 1.0))
+    return np.where(hit, day, np.nan)

@@ -242,7 +242,8 @@ def column_info(spec: PopulationSpec) -> dict[str, dict[str, str]]:
         "selected": {"unit": "", "description": "1 if in the population"},
     })
     for name, (unit, meaning) in MEASURES.items():
-        info[name] = {"unit": unit, "description": f"{meaning}, baseline window"}
+        info[name] = {"unit": "day" if unit == "time" else unit,
+                      "description": f"{meaning}, baseline window"}
     return info
 
 

@@ -42,6 +42,8 @@ MEASURES: dict[str, tuple[str, str]] = {
     "share_neurological": ("1", "share of the headache burden from central sensitization"),
     "share_inflammatory": ("1", "share of the headache burden that is migraine-like"),
     "coupling": ("1", "peak lagged correlation of daily back pain with headache (0-14 days)"),
+    "sensitization_onset": ("time", "day from the scenario's start when sensitization first "
+                            "reaches 0.5 (none if it never does by the window's end)"),
 }
 SELECTION_METHODS = ("prevalence", "category_shares")
 
