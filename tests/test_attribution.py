@@ -7,6 +7,7 @@ import pytest
 from helpers import synthetic_result
 from lbp_headache.analysis.attribution import days_by_pathway, difference_by_pathway
 from lbp_headache.analysis.observation import summarize
+from lbp_headache.core.parameters import INDEX, parameter_vector
 from lbp_headache.core.states import PATHWAYS
 from numpy.testing import assert_allclose
 
@@ -33,8 +34,9 @@ def test_parts_add_up_to_the_headache_days_of_the_last_month():
 
 def test_each_pathway_gets_the_days_of_its_own_load():
     only_mechanical = days_by_pathway(_result(tension=4.0))
-    # q(4) = 4^3 / (4^3 + 3^3) with the default observation model, on every day.
-    assert_allclose(only_mechanical["mechanical"], 28 * 64 / 91, rtol=1e-12)
+    # q(4) = 4^h / (4^h + 3^h) with the default observation model (half load 3), every day.
+    hill = parameter_vector()[INDEX["headache_day_hill"]]
+    assert_allclose(only_mechanical["mechanical"], 28 * 4**hill / (4**hill + 3**hill), rtol=1e-12)
     assert only_mechanical["neurological"] == 0.0
     # Equal loads of two pathways: equal halves of the same days.
     half = days_by_pathway(_result(tension=2.0, migraine=2.0))

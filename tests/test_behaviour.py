@@ -38,7 +38,10 @@ MECHANICAL = ("headache_tension_type", "headache_cervicogenic")
 # A person whose sensitization sustains itself without pain: feedback above the
 # bistability bound at zero pain (about 1.67 at the default half drive and Hill exponent),
 # as about one person in six of the population spread is (docs/model.md, "Chronification").
-SUSCEPTIBLE = {"sensitization_feedback": 1.8}
+# A susceptible patient: stronger feedback and a lower half drive than the median patient
+# (0.85 is 0.9 SDs of the population spread below the calibrated 0.93): above the
+# bistability bound, so sensitization sustains itself without pain.
+SUSCEPTIBLE = {"sensitization_feedback": 1.8, "sensitization_half_drive": 0.85}
 MONTH = 365.25 / 12
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,11 +134,12 @@ def test_3_posture_chain_stiffness_monotone_neck_tension_and_mechanical_headache
 
 
 def _short_episode_resolves():
-    # Pain 5 for 4 weeks, then none: the threshold dips and comes back fully.
+    # Pain 7 (about the default patient's in its first months) for 4 weeks, then none: the
+    # threshold dips and comes back fully.
     scenario = Scenario(
         "short",
         duration=28 + 365 + 1,
-        lumbar_pain=profiles.from_points([0, 28], [5.0, 0.0], kind="step"),
+        lumbar_pain=profiles.from_points([0, 28], [7.0, 0.0], kind="step"),
     )
     daily = _run(scenario)
     threshold = daily["pain_threshold"]
@@ -146,11 +150,11 @@ def _short_episode_resolves():
 
 
 def _long_exposure(parameters=None):
-    # Pain 5 for 6 months, then none, followed for three years.
+    # Pain 7 for 6 months, then none, followed for three years.
     scenario = Scenario(
         "long",
         duration=182 + 3 * 365 + 1,
-        lumbar_pain=profiles.from_points([0, 182], [5.0, 0.0], kind="step"),
+        lumbar_pain=profiles.from_points([0, 182], [7.0, 0.0], kind="step"),
         parameters=parameters or {},
     )
     return _run(scenario)
@@ -543,10 +547,10 @@ def test_8_on_diaries_an_established_sensitized_patient_reports_weaker_coupling(
     analysis/diary.py) over the second year of recurring flares, for an established
     sensitized patient and a mechanical one. The peak lagged correlation of reported
     headache with reported back pain, averaged over 20 diaries, is lower for the
-    sensitized patient by at least 0.08 (measured 0.49 against 0.65; one diary's spread
-    is 0.04). The noiseless model series correlate alike (0.88 in both): the sensitized
-    headache is larger and steadier, so the back pain's share of its day-to-day variation
-    is smaller."""
+    sensitized patient by at least 0.08 (measured 0.36 against 0.52 at the calibrated
+    values, where the slow headache spells are larger; 0.49 against 0.65 before). The
+    noiseless model series correlate alike: the sensitized headache is larger and
+    steadier, so the back pain's share of its day-to-day variation is smaller."""
     from lbp_headache.analysis.diary import coupling, run_diary
 
     def mean_coupling(parameters, initial_state):
@@ -564,7 +568,7 @@ def test_8_on_diaries_an_established_sensitized_patient_reports_weaker_coupling(
 
     mechanical = mean_coupling({"sensitization_feedback": 0.0}, {})
     sensitized = mean_coupling(SUSCEPTIBLE, {"pain_threshold": _sensitized_threshold()})
-    assert mechanical > 0.55
+    assert mechanical > 0.45
     assert sensitized < mechanical - 0.08, (sensitized, mechanical)
 
 

@@ -15,11 +15,16 @@ from lbp_headache.calibration.evaluate import evaluate_targets
 from lbp_headache.calibration.target_reader import load_targets
 from lbp_headache.files.bundled import BUNDLED_TARGETS
 
-#: Emergent targets the model reproduces (inside the published interval).
+#: Emergent targets the model reproduces (inside the published interval), at the adopted
+#: calibration (model/core/calibrated.py): 12 of the 14 computable. Out, with the reasons in
+#: docs/calibration.md: the sensitized share (52.1 % against 45-50 %) and the chronic-migraine
+#: placebo responders (63.7 % against 25.7-42.8 %, out of sample for the adopted run).
 REPRODUCED = {"cervicogenic_share", "remote_pressure_pain_threshold",
               "duloxetine_responders_50", "placebo_responders_50",
               "duloxetine_responders_30", "placebo_responders_30",
+              "early_response_relative_risk",
               "improvement_specific_share", "improvement_natural_share",
+              "ctth_attention_placebo_responders", "ctth_waitlist_responders",
               "chronic_migraine_entry_headache_days"}
 
 #: By-construction targets inside their interval: checks that the inputs and parameters
@@ -83,6 +88,8 @@ def test_the_chronification_targets_as_model_outputs(results):
     by_id = {r.target.id: r for r in results}
     assert 12.0 <= by_id["remote_pressure_pain_threshold"].model_value <= 20.0
     assert 2.0 <= by_id["sensitization_onset"].model_value <= 4.0
+    assert 2.0 <= by_id["sensitization_onset_default_patient"].model_value <= 4.0
     assert 6.0 <= by_id["sensitization_recovery"].model_value <= 14.0
-    # Still above Aoyagi et al. 2019's 45-50 %, but no longer nearly everyone (98 % before).
-    assert by_id["sensitization_prevalence"].model_value < 80.0
+    # Still above Aoyagi et al. 2019's 45-50 % (52.1 % at the adopted calibration, 58.7 %
+    # before it, 98 % before the chronification structure was revised), but close.
+    assert by_id["sensitization_prevalence"].model_value < 55.0

@@ -172,12 +172,12 @@ PARAMETERS: tuple[Parameter, ...] = (
        "month 2, against Marcuzzi et al. 2018 (docs/model.md, 'Chronification')"),
     _p("sensitization_feedback", 1.35, DIMENSIONLESS, 0.0, 2.0, "neurological",
        "Self-sustaining drive of a sensitized system (central drive per unit "
-       "sensitization); above about 1.67 (at the default half drive and Hill exponent) the "
-       "sensitized state persists without input.",
+       "sensitization); above about 1.83 (at the calibrated half drive 0.93; 1.67 at 0.85) "
+       "the sensitized state persists without input.",
        "assumption: represents the 'stuck' hypersensitive state of the source article; "
        "the default person lies below the bistability bound at zero pain, so the threshold "
        "recovers once the pain stops (Kosek & Ordeberg 2000), slowly because the feedback "
-       "is near the bound; the population spread puts about one person in six above it "
+       "is near the bound; the population spread puts about one person in eight above it "
        "(docs/model.md, 'Chronification'); 0 removes chronification"),
     _p("tau_sensitization", 75.0, "day", 20.0, 90.0, "neurological",
        "Time constant of the fall of the pain threshold while drive persists.",
@@ -453,8 +453,9 @@ POPULATION_SPREADS: Mapping[str, Spread] = {
                                        "'Chronification')"),
     "sensitization_feedback": Spread("lognormal", 0.45, "assumption: whether sensitization "
                                      "sustains itself differs between people; 0.45 puts "
-                                     "about 16% of people above the bistability bound at "
-                                     "zero pain, so the share who stay sensitized grows "
+                                     "about 12% of people above the bistability bound at "
+                                     "zero pain (16% before the half drive was "
+                                     "calibrated), so the share who stay sensitized grows "
                                      "smoothly with the dose of back pain (Kosek & Ordeberg "
                                      "2000: most recover; Aoyagi et al. 2019: about half of "
                                      "chronic LBP patients are sensitized)"),

@@ -18,6 +18,10 @@ QUESTIONS: dict[str, str] = {
     "persistent_back_pain": "The back pain eases over the year, yet the headache grows: which "
                             "pathway takes over after month 2, and what happened to the pain "
                             "threshold?",
+    "published_persistent_course": "The published average of people whose back pain "
+                                   "persists, two thirds of the default patient's pain: "
+                                   "pin persistent_back_pain as A. How much less does this "
+                                   "threshold fall, and how many headache days go with it?",
     "acute_back_pain": "An acute episode that recovers: does the headache go away with the "
                        "back pain, and does the threshold come all the way back?",
     "desk_worker": "Only mild back pain but a poor desk set-up: which pathway drives this "
