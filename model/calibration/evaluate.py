@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from lbp_headache.analysis.backends import open_backend
+from lbp_headache.analysis.crossing import first_crossing
 from lbp_headache.calibration.target_reader import metric_unit
 from lbp_headache.calibration.targets import Target, TargetSet
 from lbp_headache.calibration.units import convert
@@ -267,16 +268,8 @@ def _scenario_metric(metric: str, options, result: Result) -> float | None:
 def _first_crossing(time: np.ndarray, values: np.ndarray, level: float,
                     falling: bool) -> float | None:
     """The first time ``values`` reaches ``level`` (linear between output points)."""
-    reached = values <= level if falling else values >= level
-    hits = np.flatnonzero(reached)
-    if hits.size == 0:
-        return None
-    k = int(hits[0])
-    if k == 0:
-        return float(time[0])
-    v0, v1 = float(values[k - 1]), float(values[k])
-    share = (level - v0) / (v1 - v0) if v1 != v0 else 1.0
-    return float(time[k - 1] + share * (time[k] - time[k - 1]))
+    crossed = float(first_crossing(time, values, level, falling=falling)[0])
+    return None if math.isnan(crossed) else crossed
 
 
 def _population_metric(metric: str, options, population: Population) -> float | None:

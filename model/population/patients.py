@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from lbp_headache.analysis.crossing import first_crossing
 from lbp_headache.analysis.diary import (
     Diary,
     PatientNoise,
@@ -134,13 +135,4 @@ def sensitization_onset(threshold: np.ndarray, depth: np.ndarray,
     """
     with np.errstate(invalid="ignore", divide="ignore"):
         sensitization = (1.0 - threshold) / depth[:, None]
-    reached = sensitization >= level
-    hit = reached.any(axis=1)
-    k = np.argmax(reached, axis=1)
-    rows = np.arange(threshold.shape[0])
-    before = np.maximum(k - 1, 0)
-    low, high = sensitization[rows, before], sensitization[rows, k]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(high > low, (level - low) / (high - low), 1.0)
-    day = np.where(k == 0, 0.0, before + np.clip(share, 0.0, 1.0))
-    return np.where(hit, day, np.nan)
+    return first_crossing(np.arange(threshold.shape[1]), sensitization, level, falling=False)
